@@ -1,0 +1,1 @@
+"""Command line of ``ifl``, installed as the ``ifl_cli`` package."""

@@ -1,0 +1,5 @@
+"""``python -m ifl_cli``: the same as the ``ifl`` command."""
+
+from ifl_cli.app import main
+
+main()

@@ -1,0 +1,297 @@
+"""The ``ifl`` command line (installed as the ``ifl_cli`` package)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import time
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+
+from ifl_core.errors import ConfigError, IFLError
+
+app = typer.Typer(
+    name="ifl",
+    help="Inverse Feature Learning: turn the representation of error into features.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+log = logging.getLogger("ifl_cli")
+
+
+def fail(message: str, code: int = 2) -> typer.Exit:
+    """Print ``error: message`` on stderr and return the exit to raise."""
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(code)
+
+
+def setup_logging(verbose: int, quiet: bool) -> None:
+    level = logging.ERROR if quiet else (logging.INFO if verbose else logging.WARNING)
+    if verbose > 1:
+        level = logging.DEBUG
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    root.addHandler(handler)
+    root.setLevel(level)
+
+
+def guarded(func):
+    """Turn expected errors into one line on stderr and exit code 2."""
+    import functools
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except IFLError as exc:
+            raise fail(str(exc)) from None
+        except KeyboardInterrupt:
+            raise fail("interrupted; no output was written", code=130) from None
+
+    return wrapper
+
+
+# ----------------------------------------------------------------------- list-plugins
+
+
+@app.command("list-plugins")
+@guarded
+def list_plugins(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """List every available plugin: name, kind, source package and version."""
+    from ifl_core.registry import build_plugin_manager, hooks_of
+
+    pm, registry = build_plugin_manager()
+    rows = [
+        {
+            "name": e.name,
+            "kind": e.kind,
+            "package": e.source.package,
+            "version": e.source.version,
+            "plugin": e.source.plugin,
+            "hooks": hooks_of(pm, e.source.plugin),
+            "description": getattr(e.obj, "description", ""),
+        }
+        for e in sorted(registry.entries(), key=lambda e: (e.kind, e.name))
+    ]
+    failures = [{"plugin": f.plugin, "error": f.error} for f in registry.failures]
+    if as_json:
+        typer.echo(json.dumps({"plugins": rows, "failed": failures}, indent=2))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table("name", "kind", "package", "version", "hooks", "description")
+    for row in rows:
+        table.add_row(
+            row["name"], row["kind"], row["package"], row["version"],
+            ", ".join(row["hooks"]), row["description"],
+        )
+    console = Console()
+    console.print(table)
+    for failure in failures:
+        typer.echo(f"skipped plugin {failure['plugin']}: {failure['error']}", err=True)
+
+
+# ---------------------------------------------------------------------------- extract
+
+
+def parse_assignments(items: list[str], option: str) -> dict[str, Any]:
+    """``["a=1", "b=[1,2]"]`` → ``{"a": 1, "b": [1, 2]}`` (values parsed as JSON)."""
+    out: dict[str, Any] = {}
+    for item in items:
+        key, sep, raw = item.partition("=")
+        if not sep or not key.strip():
+            raise ConfigError(f"{option} expects KEY=VALUE, got {item!r}")
+        try:
+            out[key.strip()] = json.loads(raw)
+        except json.JSONDecodeError:
+            out[key.strip()] = raw
+    return out
+
+
+def load_config(path: Path) -> dict[str, Any]:
+    """Settings from a JSON or YAML file (a mapping of run settings)."""
+    if not path.is_file():
+        raise ConfigError(f"config file not found: {path}")
+    text = path.read_text(encoding="utf-8")
+    try:
+        if path.suffix.lower() in (".yaml", ".yml"):
+            import yaml
+
+            data = yaml.safe_load(text)
+        elif path.suffix.lower() == ".json":
+            data = json.loads(text)
+        else:
+            raise ConfigError(f"config {path.name}: use a .json, .yaml or .yml file")
+    except (json.JSONDecodeError, Exception) as exc:
+        if isinstance(exc, ConfigError):
+            raise
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ConfigError(f"config {path.name} cannot be parsed: {first}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"config {path.name} must hold a mapping of settings")
+    return data
+
+
+class Progress:
+    """A rich progress bar on stderr, fed by the engine's progress events."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.bar = None
+        self.task = None
+
+    def __call__(self, event: str, **details: Any) -> None:
+        if not self.enabled:
+            return
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, TextColumn
+        from rich.progress import Progress as RichProgress
+        from rich.progress import TimeElapsedColumn
+
+        if event == "start":
+            self.bar = RichProgress(
+                TextColumn("inner folding"), BarColumn(), MofNCompleteColumn(),
+                TimeElapsedColumn(), console=Console(stderr=True), transient=False,
+            )
+            self.bar.start()
+            self.task = self.bar.add_task("folds", total=details["total"])
+        elif event == "fit_done" and self.bar is not None:
+            self.bar.advance(self.task)
+        elif event == "done":
+            self.close()
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+            self.bar = None
+
+
+@app.command()
+@guarded
+def extract(
+    input: Annotated[
+        Optional[Path],
+        typer.Option("--input", "-i", help="Data matrix (.npy, .npz, .csv). "
+                     "Default: scikit-learn's bundled digits."),
+    ] = None,
+    key: Annotated[Optional[str], typer.Option(help="Array name inside an .npz.")] = None,
+    clusterer: Annotated[Optional[str], typer.Option(help="Clusterer plugin.")] = None,
+    n_clusters: Annotated[
+        Optional[int], typer.Option(help="Clusters s (default for digits: 10).")
+    ] = None,
+    folds: Annotated[Optional[int], typer.Option(help="Inner folds r (default 10).")] = None,
+    seed: Annotated[Optional[int], typer.Option(help="Seed (default 0).")] = None,
+    device: Annotated[Optional[str], typer.Option(help="auto, cpu, cuda, cuda:N.")] = None,
+    config: Annotated[
+        Optional[Path], typer.Option(help="Run settings as JSON or YAML.")
+    ] = None,
+    metric: Annotated[
+        Optional[list[str]], typer.Option(help="Error metric (repeatable, in order).")
+    ] = None,
+    pretrain_epochs: Annotated[
+        Optional[int], typer.Option(help="Clusterer param pretrain_epochs.")
+    ] = None,
+    max_iterations: Annotated[
+        Optional[int], typer.Option(help="Clusterer param max_iterations.")
+    ] = None,
+    batch_size: Annotated[Optional[int], typer.Option(help="Clusterer param batch_size.")] = None,
+    param: Annotated[
+        Optional[list[str]],
+        typer.Option("--param", "-p", help="Clusterer parameter KEY=VALUE (repeatable)."),
+    ] = None,
+    output: Annotated[
+        Optional[Path],
+        typer.Option("--output", "-o", help="Features file (.npz, .csv, .npy). "
+                     "Default: ifl-<clusterer>-<time>.npz"),
+    ] = None,
+    overwrite: Annotated[bool, typer.Option(help="Replace an existing output.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress, no summary.")] = False,
+    verbose: Annotated[int, typer.Option("--verbose", "-v", count=True)] = 0,
+) -> None:
+    """Learn IFL features (clustering mode) and write them with a run record."""
+    from ifl_core.data import bundled_digits
+    from ifl_core.io import check_output_path, load_matrix
+    from ifl_core.runner import extract as run_extract
+    from ifl_core.runner import write_run
+    from ifl_core.settings import make_settings
+
+    setup_logging(verbose, quiet)
+    values = load_config(config) if config else {}
+    clusterer_params = dict(values.pop("clusterer_params", {}) or {})
+    overrides = {
+        "pretrain_epochs": pretrain_epochs,
+        "max_iterations": max_iterations,
+        "batch_size": batch_size,
+    }
+    clusterer_params.update({k: v for k, v in overrides.items() if v is not None})
+    clusterer_params.update(parse_assignments(param or [], "--param"))
+    for name, value in (
+        ("clusterer", clusterer), ("n_clusters", n_clusters), ("n_folds", folds),
+        ("seed", seed), ("device", device), ("metrics", metric),
+    ):
+        if value is not None:
+            values[name] = value
+    values["clusterer_params"] = clusterer_params
+    values.setdefault("clusterer", "dec")
+
+    report_labels = None
+    if input is None:
+        X, report_labels = bundled_digits()
+        data_info = {"source": "bundled scikit-learn digits, scaled to [0, 1]"}
+        values.setdefault("n_clusters", 10)
+    else:
+        X = load_matrix(input, key)
+        data_info = {"source": str(input)}
+        if "n_clusters" not in values:
+            raise ConfigError("--n-clusters is required with --input")
+    settings = make_settings(values)
+
+    if output is None:
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        output = Path(f"ifl-{settings.clusterer}-{stamp}.npz")
+    output = check_output_path(output, overwrite=overwrite)
+
+    progress = Progress(enabled=not quiet)
+    try:
+        run = run_extract(
+            X, settings, report_labels=report_labels, data_info=data_info,
+            progress=progress,
+        )
+    finally:
+        progress.close()
+    written = write_run(run, output)
+
+    if not quiet:
+        shape = run.result.features.shape
+        typer.echo(f"wrote {shape[0]} rows x {shape[1]} features to {written[0]}")
+        typer.echo(f"run record: {written[-1]}")
+        if run.mean_fold_accuracy is not None:
+            accs = ", ".join(f"{a:.3f}" for a in run.result.fold_accuracy)
+            typer.echo(
+                f"mean fold {settings.clusterer} ACC: {run.mean_fold_accuracy:.4f} "
+                f"(folds: {accs})"
+            )
+        for warning in run.record.get("warnings", []):
+            typer.echo(f"warning: {warning}", err=True)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
+
+
+if __name__ == "__main__":
+    main()

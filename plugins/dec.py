@@ -1,0 +1,232 @@
+"""``dec``: Deep Embedded Clustering in PyTorch.
+
+The recipe:
+
+1. an autoencoder d-500-500-2000-e (ReLU between layers, linear embedding and linear
+   output) is pretrained end to end on the mean squared reconstruction error;
+2. the centroids are initialised by k-means on the embeddings;
+3. the encoder and the centroids are trained on KL(P || Q), where Q is the Student-t
+   soft assignment and P the sharpened target distribution. P is recomputed on the
+   *whole* training set every ``update_interval`` iterations, and training stops once
+   fewer than ``tol`` of the hard labels change between two such updates.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Literal
+
+import numpy as np
+import torch
+from pydantic import Field
+from sklearn.cluster import KMeans
+from torch import nn
+
+from ifl_core.devices import resolve_device
+from ifl_core.hookspecs import hookimpl
+from ifl_core.interfaces import Clusterer, PluginParams
+from ifl_core.registry import Registry
+
+log = logging.getLogger(__name__)
+
+
+class DECParams(PluginParams):
+    hidden_dims: list[int] = Field(
+        default_factory=lambda: [500, 500, 2000],
+        description="hidden layer widths of the encoder (mirrored in the decoder)",
+    )
+    latent_dim: int = Field(10, ge=1, description="dimension e of the embedding")
+    batch_size: int = Field(256, ge=1)
+    pretrain_epochs: int = Field(30, ge=0, description="autoencoder epochs")
+    pretrain_optimizer: Literal["adam", "sgd"] = "adam"
+    pretrain_lr: float = Field(1e-3, gt=0)
+    pretrain_momentum: float = Field(0.9, ge=0, description="SGD momentum only")
+    kmeans_n_init: int = Field(20, ge=1)
+    alpha: float = Field(1.0, gt=0, description="Student-t degrees of freedom")
+    cluster_optimizer: Literal["adam", "sgd"] = "sgd"
+    cluster_lr: float = Field(0.01, gt=0)
+    cluster_momentum: float = Field(0.9, ge=0, description="SGD momentum only")
+    update_interval: int = Field(
+        140, ge=1, description="iterations between recomputations of the target P"
+    )
+    max_iterations: int = Field(
+        420, ge=0, description="upper bound on clustering-phase iterations"
+    )
+    tol: float = Field(
+        0.001, ge=0, description="stop when this share of hard labels changes"
+    )
+    eval_batch_size: int = Field(
+        8192, ge=1, description="rows per no-grad batch when encoding"
+    )
+
+
+def build_mlp(dims: list[int]) -> nn.Sequential:
+    """Linear layers through ``dims`` with ReLU between them, none after the last."""
+    layers: list[nn.Module] = []
+    for i, (a, b) in enumerate(zip(dims[:-1], dims[1:])):
+        layers.append(nn.Linear(a, b))
+        if i < len(dims) - 2:
+            layers.append(nn.ReLU())
+    return nn.Sequential(*layers)
+
+
+def soft_assignment(z: torch.Tensor, mu: torch.Tensor, alpha: float) -> torch.Tensor:
+    """Student-t kernel q_ij ∝ (1 + ||z_i - μ_j||² / α)^(-(α+1)/2), rows sum to 1."""
+    sq = torch.cdist(z, mu).pow(2)
+    q = (1.0 + sq / alpha).pow(-(alpha + 1.0) / 2.0)
+    return q / q.sum(dim=1, keepdim=True)
+
+
+def target_distribution(q: torch.Tensor) -> torch.Tensor:
+    """p_ij = (q_ij² / f_j) normalised per row, with f_j = Σ_i q_ij."""
+    weight = q.pow(2) / q.sum(dim=0).clamp_min(1e-12)
+    return weight / weight.sum(dim=1, keepdim=True)
+
+
+def _optimizer(kind: str, params: Any, lr: float, momentum: float):
+    if kind == "sgd":
+        return torch.optim.SGD(params, lr=lr, momentum=momentum)
+    return torch.optim.Adam(params, lr=lr)
+
+
+class DECClusterer(Clusterer):
+    """Deep Embedded Clustering (autoencoder pretraining, then KL self-training)."""
+
+    name = "dec"
+    description = "Deep Embedded Clustering (PyTorch autoencoder + KL self-training)"
+    Params = DECParams
+
+    # ------------------------------------------------------------------ helpers
+
+    def _to_tensor(self, X: Any) -> torch.Tensor:
+        if hasattr(X, "toarray"):
+            X = X.toarray()
+        return torch.as_tensor(np.asarray(X, dtype=np.float32), device=self._device)
+
+    @torch.no_grad()
+    def _encode_tensor(self, X: torch.Tensor) -> torch.Tensor:
+        step = self.params.eval_batch_size
+        return torch.cat([self.encoder_(X[i : i + step]) for i in range(0, len(X), step)])
+
+    def _batches(self, n: int, gen: torch.Generator):
+        order = torch.randperm(n, generator=gen).to(self._device)
+        step = self.params.batch_size
+        for i in range(0, n, step):
+            yield order[i : i + step]
+
+    # --------------------------------------------------------------------- fit
+
+    def fit(self, X: Any) -> DECClusterer:
+        p = self.params
+        self._device = resolve_device(self.device)
+        gen = torch.Generator().manual_seed(self.seed)
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(self.seed)
+            Xt = self._to_tensor(X)
+            dims = [Xt.shape[1], *p.hidden_dims, p.latent_dim]
+            self.encoder_ = build_mlp(dims).to(self._device)
+            self.decoder_ = build_mlp(dims[::-1]).to(self._device)
+
+        self._pretrain(Xt, gen)
+
+        z = self._encode_tensor(Xt).cpu().numpy()
+        kmeans = KMeans(self.n_clusters, n_init=p.kmeans_n_init, random_state=self.seed)
+        labels = kmeans.fit_predict(z)
+        mu = torch.tensor(kmeans.cluster_centers_, dtype=torch.float32)
+        self.mu_ = nn.Parameter(mu.to(self._device))
+
+        labels = self._self_train(Xt, gen, labels)
+
+        self.labels_ = labels.astype(np.int64)
+        self.centroids_ = self.mu_.detach().cpu().numpy().astype(np.float64)
+        n_used = len(np.unique(self.labels_))
+        self.info["nonempty_clusters"] = int(n_used)
+        if n_used < self.n_clusters:
+            log.warning(
+                "DEC left %d of %d clusters empty", self.n_clusters - n_used, self.n_clusters
+            )
+        return self
+
+    def _pretrain(self, X: torch.Tensor, gen: torch.Generator) -> None:
+        p = self.params
+        params = [*self.encoder_.parameters(), *self.decoder_.parameters()]
+        opt = _optimizer(p.pretrain_optimizer, params, p.pretrain_lr, p.pretrain_momentum)
+        loss_fn = nn.MSELoss()
+        loss = torch.tensor(float("nan"))
+        for _ in range(p.pretrain_epochs):
+            for idx in self._batches(len(X), gen):
+                xb = X[idx]
+                loss = loss_fn(self.decoder_(self.encoder_(xb)), xb)
+                opt.zero_grad(set_to_none=True)
+                loss.backward()
+                opt.step()
+        self.info["pretrain_loss"] = float(loss.detach())
+
+    def _self_train(
+        self, X: torch.Tensor, gen: torch.Generator, labels: np.ndarray
+    ) -> np.ndarray:
+        p = self.params
+        params = [*self.encoder_.parameters(), self.mu_]
+        opt = _optimizer(p.cluster_optimizer, params, p.cluster_lr, p.cluster_momentum)
+        kl = nn.KLDivLoss(reduction="batchmean")
+        iteration = 0
+        target = None
+        batches = iter(())
+        stopped_by_tol = False
+        while iteration < p.max_iterations:
+            if iteration % p.update_interval == 0:
+                with torch.no_grad():
+                    q = soft_assignment(self._encode_tensor(X), self.mu_, p.alpha)
+                target = target_distribution(q)
+                new_labels = q.argmax(1).cpu().numpy()
+                changed = float(np.mean(new_labels != labels))
+                labels = new_labels
+                if iteration > 0 and changed < p.tol:
+                    stopped_by_tol = True
+                    break
+            idx = next(batches, None)
+            if idx is None:
+                batches = self._batches(len(X), gen)
+                idx = next(batches)
+            q_batch = soft_assignment(self.encoder_(X[idx]), self.mu_, p.alpha)
+            loss = kl(q_batch.clamp_min(1e-12).log(), target[idx])
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            iteration += 1
+        if not stopped_by_tol:
+            with torch.no_grad():
+                q = soft_assignment(self._encode_tensor(X), self.mu_, p.alpha)
+            labels = q.argmax(1).cpu().numpy()
+        self.info["cluster_iterations"] = iteration
+        self.info["stopped_by_tol"] = stopped_by_tol
+        return labels
+
+    # ------------------------------------------------------------------ encode
+
+    def encode(self, X: Any) -> np.ndarray:
+        z = self._encode_tensor(self._to_tensor(X))
+        return z.cpu().numpy().astype(np.float64)
+
+    def get_state(self) -> dict[str, np.ndarray]:
+        state = {f"encoder.{k}": v.cpu().numpy() for k, v in self.encoder_.state_dict().items()}
+        state["centroids"] = self.centroids_
+        state["labels"] = self.labels_
+        return state
+
+    def set_state(self, state: dict[str, np.ndarray]) -> None:
+        self._device = resolve_device(self.device)
+        weights = {k[len("encoder."):]: torch.as_tensor(v) for k, v in state.items()
+                   if k.startswith("encoder.")}
+        n_in = weights["0.weight"].shape[1]
+        dims = [n_in, *self.params.hidden_dims, self.params.latent_dim]
+        self.encoder_ = build_mlp(dims).to(self._device)
+        self.encoder_.load_state_dict(weights)
+        self.centroids_ = np.asarray(state["centroids"], dtype=np.float64)
+        self.mu_ = nn.Parameter(torch.tensor(self.centroids_, dtype=torch.float32))
+        self.labels_ = np.asarray(state["labels"], dtype=np.int64)
+
+
+@hookimpl
+def ifl_register(registry: Registry) -> None:
+    registry.add_clusterer(DECClusterer)

@@ -1,0 +1,94 @@
+"""The command line, through typer's test runner."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+from typer.testing import CliRunner
+
+from ifl_cli.app import app
+
+runner = CliRunner()
+
+
+def test_list_plugins_json_has_every_builtin_with_kind():
+    result = runner.invoke(app, ["list-plugins", "--json"])
+
+    assert result.exit_code == 0, result.output
+    rows = {(p["name"], p["kind"]) for p in json.loads(result.stdout)["plugins"]}
+    for pair in [("dec", "clusterer"), ("kmeans", "clusterer"), ("kfold", "fold_strategy"),
+                 ("stratified", "fold_strategy"), ("hungarian", "tracker"),
+                 ("confidence", "metric"), ("weight", "metric")]:
+        assert pair in rows
+
+
+def test_extract_on_bundled_digits_writes_features_and_record(tmp_path):
+    out = tmp_path / "f.npz"
+    result = runner.invoke(
+        app, ["extract", "--clusterer", "kmeans", "--folds", "3", "-o", str(out), "--quiet"]
+    )
+
+    assert result.exit_code == 0, result.output
+    with np.load(out) as data:
+        assert data["features"].shape == (1797, 11)
+        assert list(data["columns"][:2]) == ["confidence", "weight_0"]
+        assert data["fold_of_row"].min() == 0
+    record = json.loads((tmp_path / "f.run.json").read_text())
+    assert record["settings"]["n_folds"] == 3
+    assert len(record["folds"]) == 3
+    assert 0.5 < record["mean_fold_accuracy"] <= 1
+    assert record["versions"]["numpy"] == np.__version__
+
+
+def test_extract_prints_mean_fold_accuracy(tmp_path):
+    out = tmp_path / "f.csv"
+    result = runner.invoke(
+        app, ["extract", "--clusterer", "kmeans", "--folds", "2", "-o", str(out)]
+    )
+
+    assert result.exit_code == 0, result.output
+    assert "mean fold kmeans ACC: 0." in result.stdout
+    header = out.read_text().splitlines()[0]
+    assert header.startswith("confidence,weight_0,")
+
+
+def test_extract_with_input_file_and_dec_overrides(tmp_path, small_digits):
+    X, _ = small_digits
+    src = tmp_path / "x.npy"
+    np.save(src, X[:120])
+    out = tmp_path / "f.npy"
+    result = runner.invoke(
+        app,
+        ["extract", "--input", str(src), "--n-clusters", "4", "--folds", "3",
+         "--pretrain-epochs", "1", "--max-iterations", "5", "-p", "hidden_dims=[16]",
+         "-p", "latent_dim=3", "--device", "cpu", "-o", str(out), "--quiet"],
+    )
+
+    assert result.exit_code == 0, result.output
+    assert np.load(out).shape == (120, 5)
+    assert json.loads((tmp_path / "f.columns.json").read_text())[0] == "confidence"
+
+
+def test_config_file_sets_values_and_flags_override_it(tmp_path):
+    cfg = tmp_path / "run.yaml"
+    cfg.write_text("clusterer: kmeans\nn_folds: 5\nseed: 3\n")
+    out = tmp_path / "f.npz"
+    result = runner.invoke(
+        app, ["extract", "--config", str(cfg), "--folds", "2", "-o", str(out), "-q"]
+    )
+
+    assert result.exit_code == 0, result.output
+    record = json.loads((tmp_path / "f.run.json").read_text())
+    assert record["settings"]["n_folds"] == 2
+    assert record["settings"]["seed"] == 3
+
+
+def test_bad_input_gives_one_line_and_exit_2(tmp_path):
+    result = runner.invoke(app, ["extract", "--input", str(tmp_path / "missing.npy"),
+                                 "--n-clusters", "3"])
+
+    assert result.exit_code == 2
+    assert result.stderr.strip().count("\n") == 0
+    assert "input file not found" in result.stderr
+    assert "Traceback" not in result.output
