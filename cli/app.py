@@ -124,7 +124,9 @@ def parse_resources(items: list[str]) -> dict[str, float]:
     out: dict[str, float] = {}
     for key, value in parse_assignments(items, "--resources").items():
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-            raise ConfigError(f"--resources {key}: expected a positive number, got {value!r}")
+            raise ConfigError(
+                f"--resources {key}: expected a positive number, got {value!r}"
+            )
         out[key] = float(value)
     return out
 

@@ -22,7 +22,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from ifl_core.errors import ConfigError, ExecutorError, IFLError
+from ifl_core.errors import ConfigError, ExecutorError
 
 if TYPE_CHECKING:
     from ifl_core.engine import FoldOutcome
@@ -41,8 +41,8 @@ class Executor(ABC):
     """Runs per-fold tasks and yields their outcomes as they complete.
 
     Subclasses state what they are in :attr:`kind`; :attr:`workers` is the number of
-    folds that can run at the same time (known after :meth:`map` started, for
-    executors that connect to a cluster).
+    worker processes (known after :meth:`map` started, for executors that connect to
+    a cluster).
     """
 
     #: Short name written to the run record (``in-process``, ``joblib``, ``dask``).
@@ -53,7 +53,7 @@ class Executor(ABC):
     @property
     @abstractmethod
     def workers(self) -> int:
-        """How many folds can run at the same time."""
+        """How many worker processes run the folds (1: the calling process)."""
 
     @abstractmethod
     def map(
@@ -174,9 +174,10 @@ class DaskExecutor(Executor):
     resources : dict or None
         Worker resources each fold needs, for example ``{"GPU": 1}`` on workers
         started with ``--resources GPU=1``.
-    timeout : float or None
-        Seconds to wait for the scheduler and, after that, for all folds to finish;
-        ``None`` waits for the folds as long as they take (30 s to connect).
+    timeout : float or None, default=None
+        Seconds to wait for all folds to finish; ``None`` waits as long as they take.
+    connect_timeout : float, default=30
+        Seconds to wait for the scheduler to answer (with ``scheduler`` only).
     """
 
     kind = "dask"
@@ -190,6 +191,7 @@ class DaskExecutor(Executor):
         retries: int = 2,
         resources: dict[str, float] | None = None,
         timeout: float | None = None,
+        connect_timeout: float = 30,
     ) -> None:
         if (scheduler is None) == (client is None):
             raise ConfigError("the dask executor needs a scheduler address or a client")
@@ -201,14 +203,17 @@ class DaskExecutor(Executor):
         self.retries = retries
         self.resources = dict(resources) if resources else None
         self.timeout = timeout
+        self.connect_timeout = connect_timeout
         self._workers = 0
+        self._threads = 0
 
     @property
     def workers(self) -> int:
         return self._workers
 
     def describe(self) -> dict[str, Any]:
-        out = super().describe()
+        # threads: Dask's task slots over all workers, so how many folds run at once.
+        out = {**super().describe(), "threads": self._threads}
         if self.scheduler is not None:
             out["scheduler"] = self.scheduler
         if self.resources:
@@ -222,10 +227,19 @@ class DaskExecutor(Executor):
         client = self.client or self._connect(distributed)
         futures = []
         try:
-            self._workers = len(client.scheduler_info()["workers"])
+            workers = client.scheduler_info()["workers"]
+            self._workers = len(workers)
+            self._threads = sum(int(w.get("nthreads", 1)) for w in workers.values())
             if self._workers == 0:
-                raise ExecutorError(f"the dask cluster at {self._address(client)} "
-                                    "has no workers")
+                raise ExecutorError(
+                    f"the dask cluster at {self._address(client)} has no workers"
+                )
+            offered = [w.get("resources", {}) for w in workers.values()]
+            if self.resources and not any(_offers(o, self.resources) for o in offered):
+                raise ExecutorError(
+                    f"no worker of the dask cluster at {self._address(client)} offers "
+                    f"the resources {self.resources}; start workers with --resources"
+                )
             log.info("running %d folds on %d dask workers", len(indices), self._workers)
             x_ref, task_ref = client.scatter([X, task], broadcast=True, hash=False)
             run_id = uuid.uuid4().hex[:8]
@@ -254,11 +268,11 @@ class DaskExecutor(Executor):
             )
             for future in done:
                 yield future.result()
-        except IFLError:
-            raise
         except distributed.KilledWorker as exc:
             raise ExecutorError(
-                f"a fold kept killing its dask workers and was given up: {exc}"
+                f"dask task {exc.task!r} was given up: {exc.allowed_failures + 1} "
+                f"workers died while running it (the last: {exc.last_worker.address}); "
+                "see the worker logs"
             ) from exc
         except TimeoutError as exc:
             raise ExecutorError(
@@ -268,7 +282,7 @@ class DaskExecutor(Executor):
     def _connect(self, distributed: Any) -> Any:
         try:
             return distributed.Client(
-                self.scheduler, timeout=self.timeout or 30, set_as_default=False
+                self.scheduler, timeout=self.connect_timeout, set_as_default=False
             )
         except (OSError, TimeoutError) as exc:
             raise ExecutorError(
@@ -277,6 +291,10 @@ class DaskExecutor(Executor):
 
     def _address(self, client: Any) -> str:
         return self.scheduler or str(client.scheduler.address)
+
+
+def _offers(available: dict[str, float], needed: dict[str, float]) -> bool:
+    return all(available.get(name, 0) >= amount for name, amount in needed.items())
 
 
 def _run_fold_task(task: FoldTask, X: Any, index: int) -> FoldOutcome:
@@ -318,10 +336,14 @@ def make_executor(
         Worker resources every fold needs (``dask`` only).
     """
     if name not in EXECUTOR_NAMES:
-        raise ConfigError(f"unknown executor {name!r}; available: {', '.join(EXECUTOR_NAMES)}")
+        raise ConfigError(
+            f"unknown executor {name!r}; available: {', '.join(EXECUTOR_NAMES)}"
+        )
     if name == "local":
         if scheduler is not None or resources:
-            raise ConfigError("a scheduler and resources need the dask executor")
+            raise ConfigError(
+                "scheduler and resources apply to the dask executor only"
+            )
         _check_count(jobs, "jobs")
         return InProcessExecutor() if jobs == 1 else JoblibExecutor(jobs)
     if jobs != 1:

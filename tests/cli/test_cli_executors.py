@@ -1,4 +1,4 @@
-"""``ifl extract`` with ``--jobs`` and ``--executor dask``: the features do not change."""
+"""`ifl extract` with `--jobs` and `--executor dask` gives the same features."""
 
 from __future__ import annotations
 
@@ -30,11 +30,14 @@ def test_dask_executor_matches_the_local_run(tmp_path, dask_client):
         assert a["features"].shape == (1797, 11)
         np.testing.assert_array_equal(b["features"], a["features"])
     record = json.loads((tmp_path / "dask.run.json").read_text())
-    assert record["executor"] == {"kind": "dask", "workers": 2, "scheduler": address}
+    assert record["executor"] == {"kind": "dask", "workers": 2, "threads": 2,
+                                   "scheduler": address}
 
 
 def test_two_jobs_match_the_in_process_run_with_as_many_threads(tmp_path):
-    jobs = runner.invoke(app, [*COMMON, "--jobs", "2", "-o", str(tmp_path / "jobs.npz")])
+    jobs = runner.invoke(
+        app, [*COMMON, "--jobs", "2", "-o", str(tmp_path / "jobs.npz")]
+    )
     record = json.loads((tmp_path / "jobs.run.json").read_text())
     with threads(record["executor"]["threads_per_worker"]):
         local = runner.invoke(app, [*COMMON, "-o", str(tmp_path / "local.npz")])
@@ -49,12 +52,13 @@ def test_two_jobs_match_the_in_process_run_with_as_many_threads(tmp_path):
 
 def test_scheduler_without_dask_executor_is_one_line_and_exit_2(tmp_path):
     result = runner.invoke(
-        app, [*COMMON, "--scheduler", "tcp://127.0.0.1:8786", "-o", str(tmp_path / "f.npz")]
+        app, [*COMMON, "--scheduler", "tcp://127.0.0.1:8786",
+              "-o", str(tmp_path / "f.npz")],
     )
 
     assert result.exit_code == 2
     assert result.stderr.strip() == (
-        "error: a scheduler and resources need the dask executor"
+        "error: scheduler and resources apply to the dask executor only"
     )
     assert not (tmp_path / "f.npz").exists()
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import sys
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
 from ifl_core.engine import Components, fit_folds, run_inner_folding
-from ifl_core.errors import ConfigError
+from ifl_core.errors import ConfigError, ExecutorError
 from ifl_core.executors import (
     DaskExecutor,
     Executor,
@@ -76,8 +77,8 @@ def test_make_executor_picks_the_executor_from_the_options():
     [
         ({"name": "spark"}, "unknown executor 'spark'; available: local, dask"),
         ({"name": "local", "jobs": 0}, "jobs must be an integer of at least 1, got 0"),
-        ({"name": "local", "jobs": -2}, "jobs must be an integer of at least 1, got -2"),
-        ({"name": "local", "scheduler": "tcp://h:1"}, "need the dask executor"),
+        ({"name": "local", "jobs": -2}, "jobs must be an integer of at least 1"),
+        ({"name": "local", "scheduler": "tcp://h:1"}, "apply to the dask executor"),
         ({"name": "dask", "scheduler": "tcp://h:1", "jobs": 2}, "jobs applies"),
         ({"name": "dask"}, "needs a scheduler address"),
     ],
@@ -125,9 +126,42 @@ def test_in_process_run_is_the_default_of_the_engine(small_digits):
     np.testing.assert_array_equal(default.features, explicit.features)
 
 
+def test_unreachable_scheduler_is_an_executor_error_that_names_it(small_digits):
+    pytest.importorskip("distributed")
+    X, _ = small_digits
+    executor = DaskExecutor("tcp://127.0.0.1:1", connect_timeout=2)
+
+    with pytest.raises(ExecutorError, match="cannot reach the dask scheduler at "
+                       "tcp://127.0.0.1:1: Timed out"):
+        run_inner_folding(X, Components(kmeans_settings()), executor=executor)
+
+
 def test_dask_executor_needs_exactly_one_way_to_reach_the_cluster():
     pytest.importorskip("distributed")
     with pytest.raises(ConfigError, match="needs a scheduler address or a client"):
         DaskExecutor()
     with pytest.raises(ConfigError, match="needs a scheduler address or a client"):
         DaskExecutor("tcp://127.0.0.1:1", client=object())
+
+
+def test_a_fold_given_up_by_dask_is_one_line_naming_the_task_and_worker():
+    distributed = pytest.importorskip("distributed")
+
+    class GivenUp:
+        def result(self):
+            worker = SimpleNamespace(address="tcp://10.0.0.7:40000")
+            raise distributed.KilledWorker("ifl-fold-3-ab12cd34", worker, 3)
+
+    fake = SimpleNamespace(
+        as_completed=lambda futures, **kwargs: iter(futures),
+        KilledWorker=distributed.KilledWorker,
+    )
+    executor = DaskExecutor("tcp://127.0.0.1:8786")
+
+    with pytest.raises(ExecutorError) as info:
+        list(executor._gather(fake, SimpleNamespace(loop=None), [GivenUp()]))
+
+    assert str(info.value) == (
+        "dask task 'ifl-fold-3-ab12cd34' was given up: 4 workers died while running "
+        "it (the last: tcp://10.0.0.7:40000); see the worker logs"
+    )

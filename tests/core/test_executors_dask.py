@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from ifl_core.engine import Components, fold_seed, run_inner_folding
+from ifl_core.errors import ExecutorError
 from ifl_core.executors import DaskExecutor
 from ifl_core.hookspecs import hookimpl
 from ifl_core.registry import build_plugin_manager
@@ -42,7 +43,7 @@ def test_dask_run_gives_the_in_process_features_and_records_the_cluster(
     np.testing.assert_array_equal(remote.result.features, local.result.features)
     np.testing.assert_array_equal(remote.result.fold_of_row, local.result.fold_of_row)
     assert remote.result.fold_accuracy == local.result.fold_accuracy
-    assert remote.record["executor"] == {"kind": "dask", "workers": 2}
+    assert remote.record["executor"] == {"kind": "dask", "workers": 2, "threads": 2}
     assert [f["index"] for f in remote.record["folds"]] == [0, 1, 2, 3]
 
 
@@ -60,6 +61,16 @@ def test_transformer_with_tiny_dec_on_dask_matches_in_process(small_digits, exec
 
     assert local.shape == (150, 11)
     np.testing.assert_array_equal(remote, local)
+
+
+def test_resources_no_worker_offers_stop_the_run_at_once(small_digits, dask_client):
+    X, _ = small_digits
+    executor = DaskExecutor(client=dask_client, resources={"GPU": 1}, timeout=60)
+    settings = make_settings({"clusterer": "kmeans", "n_clusters": 3, "n_folds": 2})
+
+    with pytest.raises(ExecutorError, match=r"no worker of the dask cluster at "
+                       r"tcp://127\.0\.0\.1:\d+ offers the resources \{'GPU': 1\}"):
+        run_inner_folding(X, Components(settings), executor=executor)
 
 
 # ------------------------------------------------------------------ a worker that dies
@@ -97,7 +108,9 @@ def test_a_worker_killed_mid_run_is_replaced_and_the_features_stay_the_same(
     small_digits, dask_client, executor, tmp_path
 ):
     X, _ = small_digits
-    _, registry = build_plugin_manager(entry_points=False, extra_plugins=(KillerPlugin(),))
+    _, registry = build_plugin_manager(
+        entry_points=False, extra_plugins=(KillerPlugin(),)
+    )
     marker = tmp_path / "killed.pid"
     values = {"n_clusters": 10, "n_folds": 4, "seed": 6}
     killer = make_settings({
