@@ -47,8 +47,9 @@ class Executor(ABC):
 
     #: Short name written to the run record (``in-process``, ``joblib``, ``dask``).
     kind: ClassVar[str]
-    #: Whether folds run in other processes, so that tasks and data are pickled.
-    remote: ClassVar[bool] = False
+    #: Whether folds run in other processes, so that the task and the data are
+    #: pickled (a plugin's classes must then be importable there).
+    out_of_process: ClassVar[bool] = False
 
     @property
     @abstractmethod
@@ -110,7 +111,7 @@ class JoblibExecutor(Executor):
     """
 
     kind = "joblib"
-    remote = True
+    out_of_process = True
 
     def __init__(self, n_jobs: int, *, threads_per_job: int | None = None) -> None:
         _check_count(n_jobs, "jobs")
@@ -181,7 +182,7 @@ class DaskExecutor(Executor):
     """
 
     kind = "dask"
-    remote = True
+    out_of_process = True
 
     def __init__(
         self,
