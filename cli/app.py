@@ -119,6 +119,18 @@ def parse_assignments(items: list[str], option: str) -> dict[str, Any]:
     return out
 
 
+def parse_resources(items: list[str]) -> dict[str, float]:
+    """``["GPU=1"]`` → ``{"GPU": 1.0}`` (Dask worker resources)."""
+    out: dict[str, float] = {}
+    for key, value in parse_assignments(items, "--resources").items():
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+            raise ConfigError(
+                f"--resources {key}: expected a positive number, got {value!r}"
+            )
+        out[key] = float(value)
+    return out
+
+
 def load_config(path: Path) -> dict[str, Any]:
     """Settings from a JSON or YAML file (a mapping of run settings)."""
     if not path.is_file():
@@ -218,11 +230,27 @@ def extract(
                      "Default: ifl-<clusterer>-<time>.npz"),
     ] = None,
     overwrite: Annotated[bool, typer.Option(help="Replace an existing output.")] = False,
+    executor: Annotated[
+        str, typer.Option(help="Where the folds run: local or dask.")
+    ] = "local",
+    jobs: Annotated[
+        int, typer.Option(help="Local worker processes for the folds (local only).")
+    ] = 1,
+    scheduler: Annotated[
+        Optional[str],
+        typer.Option(help="Dask scheduler address, e.g. tcp://host:8786 (dask only)."),
+    ] = None,
+    resources: Annotated[
+        Optional[list[str]],
+        typer.Option("--resources", help="Dask worker resource each fold needs, "
+                     "KEY=VALUE, e.g. GPU=1 (repeatable; dask only)."),
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress, no summary.")] = False,
     verbose: Annotated[int, typer.Option("--verbose", "-v", count=True)] = 0,
 ) -> None:
     """Learn IFL features (clustering mode) and write them with a run record."""
     from ifl_core.data import bundled_digits
+    from ifl_core.executors import make_executor
     from ifl_core.io import check_output_path, load_matrix
     from ifl_core.runner import extract as run_extract
     from ifl_core.runner import write_run
@@ -264,11 +292,16 @@ def extract(
         output = Path(f"ifl-{settings.clusterer}-{stamp}.npz")
     output = check_output_path(output, overwrite=overwrite)
 
+    fold_executor = make_executor(
+        executor, jobs=jobs, scheduler=scheduler,
+        resources=parse_resources(resources or []),
+    )
+
     progress = Progress(enabled=not quiet)
     try:
         run = run_extract(
             X, settings, report_labels=report_labels, data_info=data_info,
-            progress=progress,
+            progress=progress, executor=fold_executor,
         )
     finally:
         progress.close()

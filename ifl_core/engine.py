@@ -23,6 +23,7 @@ import numpy as np
 
 from ifl_core.devices import check_device
 from ifl_core.errors import ConfigError, DataError, PluginError
+from ifl_core.executors import Executor, InProcessExecutor
 from ifl_core.interfaces import (
     Clusterer,
     ClusterTracker,
@@ -283,16 +284,39 @@ def compute_features(metrics: Sequence[ErrorMetric], ctx: ErrorContext) -> np.nd
     return features
 
 
+class FoldTask:
+    """The picklable per-fold task an executor runs: ``task(X, index)``.
+
+    Holds the components and the folds, so that a worker process (or a Dask worker)
+    can fit model ``index`` without anything else from the calling process.
+    """
+
+    def __init__(self, components: Components, folds: list[Fold]) -> None:
+        self.components = components
+        self.folds = folds
+
+    def __call__(self, X: Any, index: int) -> FoldOutcome:
+        return run_fold(self.components, X, self.folds[index], index)
+
+
 def fit_folds(
-    X: Any, components: Components, folds: list[Fold], notify: ProgressCallback
+    X: Any,
+    components: Components,
+    folds: list[Fold],
+    notify: ProgressCallback,
+    executor: Executor | None = None,
 ) -> list[FoldOutcome]:
-    """Fit one model per fold, in order, reporting each as it finishes."""
-    outcomes = []
-    for index, fold in enumerate(folds):
-        outcome = run_fold(components, X, fold, index)
-        outcomes.append(outcome)
-        notify("fit_done", index=index, seconds=outcome.seconds)
-    return outcomes
+    """Fit one model per fold on ``executor``, reporting each as it finishes.
+
+    Outcomes arrive in the order the executor completes them; they are returned in
+    fold order.
+    """
+    executor = executor or InProcessExecutor()
+    done: dict[int, FoldOutcome] = {}
+    for outcome in executor.map(FoldTask(components, folds), X, range(len(folds))):
+        done[outcome.index] = outcome
+        notify("fit_done", index=outcome.index, seconds=outcome.seconds)
+    return [done[index] for index in range(len(folds))]
 
 
 def run_inner_folding(
@@ -305,13 +329,15 @@ def run_inner_folding(
     report_labels: np.ndarray | None = None,
     extra_partitions: Sequence[Partition] = (),
     progress: ProgressCallback | None = None,
+    executor: Executor | None = None,
 ) -> tuple[FoldingResult, list[np.ndarray]]:
     """Run inner folding on ``X`` and return the out-of-fold features.
 
     ``y`` (class codes) drives stratification, label tracking and label-aware
     metrics. ``report_labels`` are used only to report each fold model's clustering
     accuracy. ``extra_partitions`` (for example the whole-data model's) are tracked
-    together with the folds; their permutations are returned second.
+    together with the folds; their permutations are returned second. ``executor``
+    decides where the fold models are fitted (default: one after the other, here).
     """
     n = X.shape[0]
     settings = components.settings
@@ -328,7 +354,7 @@ def run_inner_folding(
 
     notify = progress or (lambda *a, **k: None)
     notify("start", total=len(folds))
-    outcomes = fit_folds(X, components, folds, notify)
+    outcomes = fit_folds(X, components, folds, notify, executor)
 
     result, extra_perms = assemble(
         outcomes, folds, n, components, y=y, n_classes=n_classes,

@@ -34,6 +34,10 @@ class DeviceError(IFLError):
     """The requested compute device is not available."""
 
 
+class ExecutorError(IFLError):
+    """The folds could not be run where the user asked (a cluster, worker processes)."""
+
+
 class OutputError(IFLError):
     """An output cannot be written where the user asked."""
 

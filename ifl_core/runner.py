@@ -17,6 +17,7 @@ import numpy as np
 
 from ifl_core.engine import Components, FoldingResult, ProgressCallback, run_inner_folding
 from ifl_core.errors import DataError
+from ifl_core.executors import Executor, InProcessExecutor
 from ifl_core.io import save_features, write_json_atomic
 from ifl_core.settings import RunSettings
 from ifl_core.validation import check_matrix
@@ -55,11 +56,14 @@ def extract(
     report_labels: np.ndarray | None = None,
     data_info: dict[str, Any] | None = None,
     progress: ProgressCallback | None = None,
+    executor: Executor | None = None,
 ) -> ExtractionRun:
     """Clustering-mode IFL on ``X``: out-of-fold features for every row.
 
     ``report_labels`` (if known) are used only to report each fold model's clustering
-    accuracy on its inner train; they never reach the clusterer.
+    accuracy on its inner train; they never reach the clusterer. ``executor`` decides
+    where the fold models are fitted (default: one after the other, here); the
+    features do not depend on it.
     """
     X = check_matrix(X)
     if X.shape[0] < settings.n_clusters:
@@ -71,9 +75,11 @@ def extract(
         raise DataError(
             f"report labels have {len(report_labels)} entries but X has {X.shape[0]} rows"
         )
+    executor = executor or InProcessExecutor()
     started = time.time()
     result, _ = run_inner_folding(
-        X, components, report_labels=report_labels, progress=progress
+        X, components, report_labels=report_labels, progress=progress,
+        executor=executor,
     )
     record = {
         "mode": "clustering",
@@ -86,6 +92,7 @@ def extract(
         "data": {"rows": int(X.shape[0]), "features": int(X.shape[1]), **(data_info or {})},
         "columns": result.columns,
         "versions": package_versions(),
+        "executor": executor.describe(),
         "seconds_total": round(time.time() - started, 3),
         "folds": [
             {

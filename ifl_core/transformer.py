@@ -17,6 +17,7 @@ from ifl_core.engine import (
     tracked_context,
 )
 from ifl_core.errors import ConfigError, DataError, NotFittedError
+from ifl_core.executors import Executor
 from ifl_core.interfaces import Clusterer, Partition
 from ifl_core.settings import RunSettings, make_settings
 from ifl_core.validation import check_matrix, encode_labels
@@ -69,6 +70,12 @@ class IFLTransformer(TransformerMixin, BaseEstimator):
         Seed of the fold split and of every model.
     device : str, default="auto"
         ``auto``, ``cpu``, ``cuda`` or ``cuda:N``.
+    executor : Executor or None, default=None
+        Where the fold models are fitted, for example
+        ``JoblibExecutor(4)`` or ``DaskExecutor("tcp://host:8786")`` from
+        :mod:`ifl_core.executors`. ``None`` fits them one after the other in this
+        process. The features do not depend on it; the whole-data model is always
+        fitted in this process.
 
     Attributes
     ----------
@@ -101,6 +108,7 @@ class IFLTransformer(TransformerMixin, BaseEstimator):
         scaling: str = "none",
         random_state: int = 0,
         device: str = "auto",
+        executor: Executor | None = None,
     ) -> None:
         self.clusterer = clusterer
         self.n_clusters = n_clusters
@@ -116,6 +124,7 @@ class IFLTransformer(TransformerMixin, BaseEstimator):
         self.scaling = scaling
         self.random_state = random_state
         self.device = device
+        self.executor = executor
 
     # ------------------------------------------------------------------ settings
 
@@ -165,6 +174,11 @@ class IFLTransformer(TransformerMixin, BaseEstimator):
             raise ConfigError(f"output must be one of {_OUTPUTS}, got {self.output!r}")
         if self.scaling not in _SCALINGS:
             raise ConfigError(f"scaling must be one of {_SCALINGS}, got {self.scaling!r}")
+        if self.executor is not None and not isinstance(self.executor, Executor):
+            raise ConfigError(
+                f"executor must be an ifl_core.executors.Executor or None, "
+                f"got {type(self.executor).__name__}"
+            )
         X = check_matrix(X)
         n = X.shape[0]
         codes, classes = (None, None) if y is None else encode_labels(y, n)
@@ -181,7 +195,7 @@ class IFLTransformer(TransformerMixin, BaseEstimator):
         folding, (perm,) = run_inner_folding(
             X, components, y=codes, n_classes=n_classes,
             groups=None if groups is None else np.asarray(groups),
-            extra_partitions=[whole], progress=progress,
+            extra_partitions=[whole], progress=progress, executor=self.executor,
         )
 
         self.settings_ = settings

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import numpy as np
 import pytest
+import torch
+from threadpoolctl import threadpool_limits
 
 from ifl_core.data import bundled_digits
 
@@ -36,3 +41,44 @@ def small_digits(digits):
 @pytest.fixture
 def tiny_dec():
     return dict(TINY_DEC)
+
+
+#: Upper bound on any wait for the test cluster, so that a broken cluster fails.
+DASK_WAIT_S = 120
+
+
+@pytest.fixture(scope="session")
+def dask_cluster():
+    """A ``dask.distributed`` cluster of two one-thread worker processes on loopback."""
+    distributed = pytest.importorskip("distributed")
+    cluster = distributed.LocalCluster(
+        n_workers=2, processes=True, threads_per_worker=1, host="127.0.0.1",
+        dashboard_address=None,
+    )
+    client = distributed.Client(cluster, set_as_default=False)
+    yield client
+    client.close()
+    cluster.close()
+
+
+@pytest.fixture
+def dask_client(dask_cluster):
+    """The session's client, once both workers are up (one may have been killed)."""
+    dask_cluster.wait_for_workers(2, timeout=DASK_WAIT_S)
+    return dask_cluster
+
+
+@contextmanager
+def threads(n: int) -> Iterator[None]:
+    """Run the block with ``n`` BLAS/OpenMP and torch threads.
+
+    Multi-threaded reductions round differently with another thread count, so a
+    bit-for-bit comparison with worker processes needs the workers' thread count.
+    """
+    before = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        with threadpool_limits(n):
+            yield
+    finally:
+        torch.set_num_threads(before)
