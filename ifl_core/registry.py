@@ -32,6 +32,11 @@ BUILTIN_MODULES = (
     "ifl_plugins.folds",
     "ifl_plugins.trackers",
     "ifl_plugins.metrics",
+    "ifl_plugins.idec",
+    "ifl_plugins.autoencoder_kmeans",
+    "ifl_plugins.gmm",
+    "ifl_plugins.soft_metrics",
+    "ifl_plugins.group_folds",
 )
 
 #: Extension kinds and the base class each registered object must derive from.
@@ -187,6 +192,7 @@ def _register(
     try:
         with registry.loading(source):
             pm.register(plugin, name=source.plugin)
+            _check_known_hooks(pm, plugin)
     except DuplicatePluginError:
         raise
     except Exception as exc:  # a broken plugin must not stop the others
@@ -195,6 +201,34 @@ def _register(
         message = f"{type(exc).__name__}: {exc}"
         registry.failures.append(LoadFailure(source.plugin, message))
         log.warning("plugin %s failed to register and is skipped: %s", source, message)
+
+
+def _check_known_hooks(pm: pluggy.PluginManager, plugin: Any) -> None:
+    """Refuse a plugin that implements a hook this version of ``ifl`` lacks.
+
+    Such a plugin was written for another version of the plugin API; running it
+    half-registered would hide that, so it is skipped with a warning instead.
+    """
+    unknown = sorted(
+        caller.name
+        for caller in pm.get_hookcallers(plugin) or []
+        if caller.spec is None
+    )
+    if unknown:
+        raise PluginError(
+            f"implements unknown hook(s) {', '.join(unknown)}; this ifl "
+            f"knows: {_join(hook_specs())}"
+        )
+
+
+def hook_specs() -> dict[str, Any]:
+    """The hook specifications of this version of ``ifl``, by name."""
+    marker = f"{hookspecs.PROJECT}_spec"
+    return {
+        name: obj
+        for name, obj in vars(hookspecs).items()
+        if callable(obj) and hasattr(obj, marker)
+    }
 
 
 def build_plugin_manager(
