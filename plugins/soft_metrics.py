@@ -33,8 +33,15 @@ def student_t_assignment(distances: np.ndarray, alpha: float = 1.0) -> np.ndarra
     -------
     array of shape (m, s)
     """
-    d = np.asarray(distances, dtype=np.float64)
-    log_q = -(alpha + 1.0) / 2.0 * np.log1p(d * d / alpha)
+    u = np.asarray(distances, dtype=np.float64) / np.sqrt(alpha)
+    # log(1 + u²), written so that u² cannot overflow for far rows
+    far = np.maximum(u, 1.0)
+    log_kernel = np.where(
+        u > 1.0,
+        2.0 * np.log(far) + np.log1p(far**-2.0),
+        np.log1p(np.minimum(u, 1.0) ** 2),
+    )
+    log_q = -(alpha + 1.0) / 2.0 * log_kernel
     log_q -= log_q.max(axis=1, keepdims=True)
     q = np.exp(log_q)
     return q / q.sum(axis=1, keepdims=True)
