@@ -85,7 +85,8 @@ def list_plugins(
     ]
     failures = [{"plugin": f.plugin, "error": f.error} for f in registry.failures]
     if as_json:
-        typer.echo(json.dumps({"plugins": rows, "failed": failures}, indent=2))
+        listing = {"plugins": rows, "failed": failures, "disabled": registry.disabled}
+        typer.echo(json.dumps(listing, indent=2))
         return
     from rich.console import Console
     from rich.table import Table
@@ -100,6 +101,8 @@ def list_plugins(
     console.print(table)
     for failure in failures:
         typer.echo(f"skipped plugin {failure['plugin']}: {failure['error']}", err=True)
+    for plugin in registry.disabled:
+        typer.echo(f"disabled plugin {plugin} (IFL_DISABLE_PLUGINS)", err=True)
 
 
 # ---------------------------------------------------------------------------- extract
@@ -201,6 +204,14 @@ def extract(
     metric: Annotated[
         Optional[list[str]], typer.Option(help="Error metric (repeatable, in order).")
     ] = None,
+    fold_strategy: Annotated[
+        Optional[str], typer.Option(help="Fold strategy plugin (default kfold).")
+    ] = None,
+    groups: Annotated[
+        Optional[Path],
+        typer.Option(help="Group of every row (.npy, .npz, .csv, .txt, one per row); "
+                     "selects the group-kfold fold strategy unless one is named."),
+    ] = None,
     pretrain_epochs: Annotated[
         Optional[int], typer.Option(help="Clusterer param pretrain_epochs.")
     ] = None,
@@ -223,7 +234,7 @@ def extract(
 ) -> None:
     """Learn IFL features (clustering mode) and write them with a run record."""
     from ifl_core.data import bundled_digits
-    from ifl_core.io import check_output_path, load_matrix
+    from ifl_core.io import check_output_path, load_labels, load_matrix
     from ifl_core.runner import extract as run_extract
     from ifl_core.runner import write_run
     from ifl_core.settings import make_settings
@@ -241,6 +252,7 @@ def extract(
     for name, value in (
         ("clusterer", clusterer), ("n_clusters", n_clusters), ("n_folds", folds),
         ("seed", seed), ("device", device), ("metrics", metric),
+        ("fold_strategy", fold_strategy),
     ):
         if value is not None:
             values[name] = value
@@ -257,6 +269,11 @@ def extract(
         data_info = {"source": str(input)}
         if "n_clusters" not in values:
             raise ConfigError("--n-clusters is required with --input")
+    row_groups = None
+    if groups is not None:
+        row_groups = load_labels(groups)
+        if not values.get("fold_strategy"):
+            values["fold_strategy"] = "group-kfold"
     settings = make_settings(values)
 
     if output is None:
@@ -268,7 +285,7 @@ def extract(
     try:
         run = run_extract(
             X, settings, report_labels=report_labels, data_info=data_info,
-            progress=progress,
+            groups=row_groups, progress=progress,
         )
     finally:
         progress.close()

@@ -90,6 +90,8 @@ class Registry:
         self._entries: dict[str, dict[str, Entry]] = {kind: {} for kind in KINDS}
         self._current: Source | None = None
         self.failures: list[LoadFailure] = []
+        #: Plugins skipped because :data:`DISABLE_ENV` names them.
+        self.disabled: list[str] = []
 
     @contextmanager
     def loading(self, source: Source) -> Iterator[None]:
@@ -231,6 +233,25 @@ def hook_specs() -> dict[str, Any]:
     }
 
 
+def _trace_call(hook_name: str, hook_impls: list[Any], kwargs: dict[str, Any]) -> None:
+    # Written straight to stderr: the trace is asked for by the environment, and
+    # must show even where no logging is set up (plugins load at import time).
+    if not hook_impls:
+        return
+    plugins = ", ".join(impl.plugin_name for impl in hook_impls)
+    args = ", ".join(f"{key}={type(value).__name__}" for key, value in kwargs.items())
+    sys.stderr.write(f"ifl hook {hook_name}({args}) -> {plugins}\n")
+
+
+def _trace_result(
+    outcome: Any, hook_name: str, hook_impls: list[Any], kwargs: dict[str, Any]
+) -> None:
+    if hook_impls and outcome.exception is not None:
+        error = outcome.exception
+        name = type(error).__name__
+        sys.stderr.write(f"ifl hook {hook_name} raised {name}: {error}\n")
+
+
 def build_plugin_manager(
     *, entry_points: bool = True, extra_plugins: tuple[Any, ...] = ()
 ) -> tuple[pluggy.PluginManager, Registry]:
@@ -246,8 +267,7 @@ def build_plugin_manager(
     pm = pluggy.PluginManager(hookspecs.PROJECT)
     pm.add_hookspecs(hookspecs)
     if os.environ.get(TRACE_ENV):
-        pm.trace.root.setwriter(sys.stderr.write)
-        pm.enable_tracing()
+        pm.add_hookcall_monitoring(_trace_call, _trace_result)
 
     registry = Registry()
     pm.hook.ifl_register.call_historic(kwargs={"registry": registry})
@@ -256,6 +276,7 @@ def build_plugin_manager(
     own_dist, own_version = _dist_of_module("ifl_core")
     for module_name in BUILTIN_MODULES:
         if module_name in disabled:
+            registry.disabled.append(module_name)
             continue
         module = importlib.import_module(module_name)
         _register(pm, registry, module, Source(module_name, own_dist, own_version))
@@ -263,6 +284,7 @@ def build_plugin_manager(
     if entry_points:
         for ep in md.entry_points(group=hookspecs.ENTRY_POINT_GROUP):
             if ep.name in disabled or ep.value in disabled:
+                registry.disabled.append(ep.name)
                 continue
             dist = ep.dist.name if ep.dist else "unknown"
             version = ep.dist.version if ep.dist else "unknown"
