@@ -68,6 +68,7 @@ def list_plugins(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """List every available plugin: name, kind, source package and version."""
+    from ifl_core.hookspecs import PLUGIN_API_VERSION
     from ifl_core.registry import build_plugin_manager, hooks_of
 
     pm, registry = build_plugin_manager()
@@ -85,19 +86,28 @@ def list_plugins(
     ]
     failures = [{"plugin": f.plugin, "error": f.error} for f in registry.failures]
     if as_json:
-        listing = {"plugins": rows, "failed": failures, "disabled": registry.disabled}
+        listing = {
+            "plugin_api": PLUGIN_API_VERSION,
+            "plugins": rows,
+            "failed": failures,
+            "disabled": registry.disabled,
+        }
         typer.echo(json.dumps(listing, indent=2))
         return
+    from rich import box
     from rich.console import Console
     from rich.table import Table
 
-    table = Table("name", "kind", "package", "version", "hooks", "description")
-    for row in rows:
-        table.add_row(
-            row["name"], row["kind"], row["package"], row["version"],
-            ", ".join(row["hooks"]), row["description"],
-        )
     console = Console()
+    # Descriptions only where they fit; --json always has them.
+    columns = ["name", "kind", "package", "version", "hooks"]
+    if console.width >= 120:
+        columns.append("description")
+    table = Table(*columns, box=box.SIMPLE_HEAD, pad_edge=False)
+    for row in rows:
+        table.add_row(*[
+            ", ".join(row[c]) if c == "hooks" else row[c] for c in columns
+        ])
     console.print(table)
     for failure in failures:
         typer.echo(f"skipped plugin {failure['plugin']}: {failure['error']}", err=True)
