@@ -121,7 +121,9 @@ def _check_groups(
     strategy = components.fold_strategy
     if groups is None:
         if strategy.requires_groups:
-            raise ConfigError(f"fold strategy {strategy.name!r} needs groups (--groups)")
+            raise ConfigError(
+                f"fold strategy {strategy.name!r} needs groups (--groups)"
+            )
         return None
     groups = np.asarray(groups)
     if groups.ndim == 2 and groups.shape[1] == 1:
@@ -129,7 +131,9 @@ def _check_groups(
     if groups.shape != (n_rows,):
         raise DataError(f"groups has shape {groups.shape}, expected ({n_rows},)")
     if not strategy.requires_groups:
-        log.warning("fold strategy %r does not use groups; they are ignored", strategy.name)
+        log.warning(
+            "fold strategy %r does not use groups; they are ignored", strategy.name
+        )
     return groups
 
 

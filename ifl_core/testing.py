@@ -85,7 +85,8 @@ def _check_class(check: _Check, cls: Any, base: type, params: Any) -> None:
     check(isinstance(cls, type), f"expected a class, got {cls!r}")
     check(issubclass(cls, base), f"does not derive from {base.__name__}")
     name = getattr(cls, "name", None)
-    check(isinstance(name, str) and name.strip(), f"needs a non-empty name, has {name!r}")
+    check(isinstance(name, str) and name.strip(),
+          f"needs a non-empty name, has {name!r}")
     check(isinstance(cls.description, str), "description must be a string")
     check(
         isinstance(cls.Params, type) and issubclass(cls.Params, PluginParams),
@@ -94,7 +95,8 @@ def _check_class(check: _Check, cls: Any, base: type, params: Any) -> None:
     try:
         cls.make_params(params)
     except ValidationError as exc:
-        raise AssertionError(f"{check.prefix}: rejects the given params: {exc}") from None
+        message = f"{check.prefix}: rejects the given params: {exc}"
+        raise AssertionError(message) from None
     try:
         cls.make_params({"no_such_parameter_xyz": 1})
     except ValidationError:
@@ -266,12 +268,14 @@ def check_metric(
 
     for labels in ((True,) if cls.requires_labels else (False, True)):
         ctx = _context(n_clusters, labels=labels)
-        kept = {k: np.copy(getattr(ctx, k)) for k in ("z", "centroids", "train_clusters")}
+        arrays = ("z", "centroids", "train_clusters")
+        kept = {k: np.copy(getattr(ctx, k)) for k in arrays}
         out = np.asarray(metric.compute(ctx), dtype=np.float64)
         where = "with labels" if labels else "without labels"
         check(out.shape == (25, width),
               f"compute {where} returned shape {out.shape}, expected (25, {width})")
-        check(np.isfinite(out).all(), f"compute {where} returned NaN or infinite values")
+        check(np.isfinite(out).all(),
+              f"compute {where} returned NaN or infinite values")
         check(all(np.array_equal(getattr(ctx, k), v) for k, v in kept.items()),
               "compute modified the context's arrays")
         again = metric.compute(_context(n_clusters, labels=labels))
@@ -312,7 +316,8 @@ def check_fold_strategy(
 
     tested = np.zeros(n_rows, dtype=bool)
     for j, fold in enumerate(folds):
-        check(isinstance(fold, Fold), f"fold {j} is a {type(fold).__name__}, not a Fold")
+        check(isinstance(fold, Fold),
+              f"fold {j} is a {type(fold).__name__}, not a Fold")
         for part in ("train", "test"):
             rows = np.asarray(getattr(fold, part))
             check(rows.ndim == 1 and np.issubdtype(rows.dtype, np.integer),
@@ -327,9 +332,11 @@ def check_fold_strategy(
             mixed = np.intersect1d(groups[fold.train], groups[fold.test])
             check(not mixed.size, f"fold {j}: groups {mixed[:5].tolist()} are split")
         tested[fold.test] = True
-    check(tested.all(), f"rows {np.flatnonzero(~tested)[:5].tolist()} are in no inner test")
+    untested = np.flatnonzero(~tested)[:5].tolist()
+    check(not untested, f"rows {untested} are in no inner test")
 
-    again = cls(n_folds, cls.make_params(params), seed=0).split(n_rows, y=y, groups=groups)
+    twin = cls(n_folds, cls.make_params(params), seed=0)
+    again = twin.split(n_rows, y=y, groups=groups)
     check(len(again) == len(folds) and all(
         np.array_equal(a.train, b.train) and np.array_equal(a.test, b.test)
         for a, b in zip(again, folds)

@@ -119,7 +119,8 @@ def test_group_kfold_without_groups_is_one_line_error():
                                  "--fold-strategy", "group-kfold", "-q"])
 
     assert result.exit_code == 2
-    assert result.stderr == "error: fold strategy 'group-kfold' needs groups (--groups)\n"
+    expected = "error: fold strategy 'group-kfold' needs groups (--groups)\n"
+    assert result.stderr == expected
 
 
 def test_groups_of_the_wrong_length_are_rejected(tmp_path):

@@ -121,7 +121,9 @@ def test_disable_variable_skips_a_plugin(on_path, monkeypatch):
 
 
 def test_disable_variable_skips_builtins_by_module_and_lists_them(monkeypatch):
-    monkeypatch.setenv("IFL_DISABLE_PLUGINS", "ifl_plugins.gmm, ifl_plugins.soft_metrics")
+    monkeypatch.setenv(
+        "IFL_DISABLE_PLUGINS", "ifl_plugins.gmm, ifl_plugins.soft_metrics"
+    )
     _, registry = build_plugin_manager(entry_points=False)
 
     assert "gmm" not in registry.names("clusterer")
@@ -168,7 +170,8 @@ def test_trace_reports_a_hook_that_raises(on_path, monkeypatch, capsys):
     monkeypatch.setenv("IFL_TRACE_HOOKS", "yes")
     _, registry = build_plugin_manager()
 
-    assert "ifl hook ifl_register raised RuntimeError: no luck" in capsys.readouterr().err
+    trace = capsys.readouterr().err
+    assert "ifl hook ifl_register raised RuntimeError: no luck" in trace
     assert registry.failures[0].plugin == "fake_ifl_raiser"
 
 

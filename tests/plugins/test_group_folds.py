@@ -12,7 +12,7 @@ from ifl_plugins.group_folds import GroupKFoldStrategy, RepeatedKFoldStrategy
 
 
 def test_group_kfold_never_splits_a_group_and_balances_the_folds():
-    groups = np.repeat(np.array(["a", "b", "c", "d", "e", "f", "g"]), [9, 7, 6, 5, 5, 4, 4])
+    groups = np.repeat(np.array(list("abcdefg")), [9, 7, 6, 5, 5, 4, 4])
     folds = GroupKFoldStrategy(3, seed=0).split(len(groups), groups=groups)
 
     assert len(folds) == 3

@@ -6,7 +6,12 @@ import numpy as np
 import pytest
 
 from ifl_core.interfaces import ErrorContext
-from ifl_plugins.soft_metrics import Entropy, Margin, SoftAssignment, student_t_assignment
+from ifl_plugins.soft_metrics import (
+    Entropy,
+    Margin,
+    SoftAssignment,
+    student_t_assignment,
+)
 
 
 @pytest.fixture
