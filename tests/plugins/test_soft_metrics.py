@@ -62,3 +62,22 @@ def test_far_rows_still_get_a_distribution():
     assert np.isfinite(q).all()
     assert q.sum() == pytest.approx(1.0)
     assert q[0, 0] > q[0, 1]
+
+
+def test_soft_metrics_in_a_run_agree_with_the_tracked_weights(small_digits):
+    from ifl_core.engine import Components, run_inner_folding
+    from ifl_core.settings import make_settings
+
+    settings = make_settings({
+        "clusterer": "kmeans", "clusterer_params": {"n_init": 1}, "n_clusters": 5,
+        "n_folds": 3, "metrics": ["weight", "soft-assignment", "entropy", "margin"],
+    })
+    result, _ = run_inner_folding(small_digits[0], Components(settings))
+    weight, q = result.features[:, :5], result.features[:, 5:10]
+
+    assert result.columns[5:] == ["q_0", "q_1", "q_2", "q_3", "q_4", "entropy",
+                                  "margin"]
+    np.testing.assert_array_equal(q.argmax(1), weight.argmin(1))
+    ordered = np.sort(weight, axis=1)
+    np.testing.assert_allclose(result.features[:, 11], ordered[:, 1] - ordered[:, 0])
+    assert ((result.features[:, 10] >= 0) & (result.features[:, 10] <= 1)).all()
