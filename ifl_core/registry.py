@@ -209,18 +209,31 @@ def _check_known_hooks(pm: pluggy.PluginManager, plugin: Any) -> None:
     """Refuse a plugin that implements a hook this version of ``ifl`` lacks.
 
     Such a plugin was written for another version of the plugin API; running it
-    half-registered would hide that, so it is skipped with a warning instead.
+    half-registered would hide that, so it is skipped with a warning instead. A hook
+    implementation marked ``optionalhook=True`` is exempt: the plugin declares that
+    it also works without that hook.
     """
-    unknown = sorted(
-        caller.name
-        for caller in pm.get_hookcallers(plugin) or []
-        if caller.spec is None
-    )
+    unknown = unknown_hooks(pm, plugin)
     if unknown:
         raise PluginError(
             f"implements unknown hook(s) {', '.join(unknown)}; this ifl "
             f"knows: {_join(hook_specs())}"
         )
+
+
+def unknown_hooks(pm: pluggy.PluginManager, plugin: Any) -> list[str]:
+    """Hooks that ``plugin`` implements, that ``pm`` has no specification of, and
+    that the plugin did not mark ``hookimpl(optionalhook=True)``."""
+    return sorted(
+        caller.name
+        for caller in pm.get_hookcallers(plugin) or []
+        if caller.spec is None
+        and not any(
+            impl.optionalhook
+            for impl in caller.get_hookimpls()
+            if impl.plugin is plugin
+        )
+    )
 
 
 def hook_specs() -> dict[str, Any]:

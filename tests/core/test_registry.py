@@ -191,3 +191,16 @@ def test_plugin_implementing_an_unknown_hook_is_skipped_and_named(on_path):
         "PluginError: implements unknown hook(s) ifl_register_metrics; "
         "this ifl knows: ifl_register"
     )
+
+
+def test_an_optional_hook_of_a_newer_api_does_not_block_the_plugin(on_path):
+    body = GOOD + """
+    @hookimpl(optionalhook=True)
+    def ifl_register_metrics(registry):
+        pass
+    """
+    make_distribution(on_path, "fake-forward", "fake_ifl_forward", body)
+    _, registry = build_plugin_manager()
+
+    assert "fake-kmeans" in registry.names("clusterer")
+    assert registry.failures == []
