@@ -68,6 +68,7 @@ def list_plugins(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """List every available plugin: name, kind, source package and version."""
+    from ifl_core.hookspecs import PLUGIN_API_VERSION
     from ifl_core.registry import build_plugin_manager, hooks_of
 
     pm, registry = build_plugin_manager()
@@ -85,21 +86,33 @@ def list_plugins(
     ]
     failures = [{"plugin": f.plugin, "error": f.error} for f in registry.failures]
     if as_json:
-        typer.echo(json.dumps({"plugins": rows, "failed": failures}, indent=2))
+        listing = {
+            "plugin_api": PLUGIN_API_VERSION,
+            "plugins": rows,
+            "failed": failures,
+            "disabled": registry.disabled,
+        }
+        typer.echo(json.dumps(listing, indent=2))
         return
+    from rich import box
     from rich.console import Console
     from rich.table import Table
 
-    table = Table("name", "kind", "package", "version", "hooks", "description")
-    for row in rows:
-        table.add_row(
-            row["name"], row["kind"], row["package"], row["version"],
-            ", ".join(row["hooks"]), row["description"],
-        )
     console = Console()
+    # Descriptions only where they fit; --json always has them.
+    columns = ["name", "kind", "package", "version", "hooks"]
+    if console.width >= 120:
+        columns.append("description")
+    table = Table(*columns, box=box.SIMPLE_HEAD, pad_edge=False)
+    for row in rows:
+        table.add_row(*[
+            ", ".join(row[c]) if c == "hooks" else row[c] for c in columns
+        ])
     console.print(table)
     for failure in failures:
         typer.echo(f"skipped plugin {failure['plugin']}: {failure['error']}", err=True)
+    for plugin in registry.disabled:
+        typer.echo(f"disabled plugin {plugin} (IFL_DISABLE_PLUGINS)", err=True)
 
 
 # ---------------------------------------------------------------------------- extract
@@ -213,6 +226,14 @@ def extract(
     metric: Annotated[
         Optional[list[str]], typer.Option(help="Error metric (repeatable, in order).")
     ] = None,
+    fold_strategy: Annotated[
+        Optional[str], typer.Option(help="Fold strategy plugin (default kfold).")
+    ] = None,
+    groups: Annotated[
+        Optional[Path],
+        typer.Option(help="Group of every row (.npy, .npz, .csv, .txt, one per row); "
+                     "selects the group-kfold fold strategy unless one is named."),
+    ] = None,
     pretrain_epochs: Annotated[
         Optional[int], typer.Option(help="Clusterer param pretrain_epochs.")
     ] = None,
@@ -251,7 +272,7 @@ def extract(
     """Learn IFL features (clustering mode) and write them with a run record."""
     from ifl_core.data import bundled_digits
     from ifl_core.executors import make_executor
-    from ifl_core.io import check_output_path, load_matrix
+    from ifl_core.io import check_output_path, load_labels, load_matrix
     from ifl_core.runner import extract as run_extract
     from ifl_core.runner import write_run
     from ifl_core.settings import make_settings
@@ -269,6 +290,7 @@ def extract(
     for name, value in (
         ("clusterer", clusterer), ("n_clusters", n_clusters), ("n_folds", folds),
         ("seed", seed), ("device", device), ("metrics", metric),
+        ("fold_strategy", fold_strategy),
     ):
         if value is not None:
             values[name] = value
@@ -285,6 +307,11 @@ def extract(
         data_info = {"source": str(input)}
         if "n_clusters" not in values:
             raise ConfigError("--n-clusters is required with --input")
+    row_groups = None
+    if groups is not None:
+        row_groups = load_labels(groups)
+        if not values.get("fold_strategy"):
+            values["fold_strategy"] = "group-kfold"
     settings = make_settings(values)
 
     if output is None:
@@ -301,7 +328,7 @@ def extract(
     try:
         run = run_extract(
             X, settings, report_labels=report_labels, data_info=data_info,
-            progress=progress, executor=fold_executor,
+            groups=row_groups, progress=progress, executor=fold_executor,
         )
     finally:
         progress.close()

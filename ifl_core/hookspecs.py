@@ -15,6 +15,11 @@ if TYPE_CHECKING:
     from ifl_core.registry import Registry
 
 PROJECT = "ifl"
+#: Version of the plugin API (the hooks here, the classes of
+#: :mod:`ifl_core.interfaces` and the registry methods plugins call), MAJOR.MINOR.
+#: A minor version only adds; a major version may remove or change. See
+#: ``docs/plugins.md``.
+PLUGIN_API_VERSION = "1.0"
 #: Entry-point group in which installed packages announce plugins.
 ENTRY_POINT_GROUP = "ifl.plugins"
 

@@ -32,6 +32,11 @@ BUILTIN_MODULES = (
     "ifl_plugins.folds",
     "ifl_plugins.trackers",
     "ifl_plugins.metrics",
+    "ifl_plugins.idec",
+    "ifl_plugins.autoencoder_kmeans",
+    "ifl_plugins.gmm",
+    "ifl_plugins.soft_metrics",
+    "ifl_plugins.group_folds",
 )
 
 #: Extension kinds and the base class each registered object must derive from.
@@ -85,6 +90,8 @@ class Registry:
         self._entries: dict[str, dict[str, Entry]] = {kind: {} for kind in KINDS}
         self._current: Source | None = None
         self.failures: list[LoadFailure] = []
+        #: Plugins skipped because :data:`DISABLE_ENV` names them.
+        self.disabled: list[str] = []
 
     @contextmanager
     def loading(self, source: Source) -> Iterator[None]:
@@ -187,6 +194,7 @@ def _register(
     try:
         with registry.loading(source):
             pm.register(plugin, name=source.plugin)
+            _check_known_hooks(pm, plugin)
     except DuplicatePluginError:
         raise
     except Exception as exc:  # a broken plugin must not stop the others
@@ -195,6 +203,66 @@ def _register(
         message = f"{type(exc).__name__}: {exc}"
         registry.failures.append(LoadFailure(source.plugin, message))
         log.warning("plugin %s failed to register and is skipped: %s", source, message)
+
+
+def _check_known_hooks(pm: pluggy.PluginManager, plugin: Any) -> None:
+    """Refuse a plugin that implements a hook this version of ``ifl`` lacks.
+
+    Such a plugin was written for another version of the plugin API; running it
+    half-registered would hide that, so it is skipped with a warning instead. A hook
+    implementation marked ``optionalhook=True`` is exempt: the plugin declares that
+    it also works without that hook.
+    """
+    unknown = unknown_hooks(pm, plugin)
+    if unknown:
+        raise PluginError(
+            f"implements unknown hook(s) {', '.join(unknown)}; this ifl "
+            f"knows: {_join(hook_specs())}"
+        )
+
+
+def unknown_hooks(pm: pluggy.PluginManager, plugin: Any) -> list[str]:
+    """Hooks that ``plugin`` implements, that ``pm`` has no specification of, and
+    that the plugin did not mark ``hookimpl(optionalhook=True)``."""
+    return sorted(
+        caller.name
+        for caller in pm.get_hookcallers(plugin) or []
+        if caller.spec is None
+        and not any(
+            impl.optionalhook
+            for impl in caller.get_hookimpls()
+            if impl.plugin is plugin
+        )
+    )
+
+
+def hook_specs() -> dict[str, Any]:
+    """The hook specifications of this version of ``ifl``, by name."""
+    marker = f"{hookspecs.PROJECT}_spec"
+    return {
+        name: obj
+        for name, obj in vars(hookspecs).items()
+        if callable(obj) and hasattr(obj, marker)
+    }
+
+
+def _trace_call(hook_name: str, hook_impls: list[Any], kwargs: dict[str, Any]) -> None:
+    # Written straight to stderr: the trace is asked for by the environment, and
+    # must show even where no logging is set up (plugins load at import time).
+    if not hook_impls:
+        return
+    plugins = ", ".join(impl.plugin_name for impl in hook_impls)
+    args = ", ".join(f"{key}={type(value).__name__}" for key, value in kwargs.items())
+    sys.stderr.write(f"ifl hook {hook_name}({args}) -> {plugins}\n")
+
+
+def _trace_result(
+    outcome: Any, hook_name: str, hook_impls: list[Any], kwargs: dict[str, Any]
+) -> None:
+    if hook_impls and outcome.exception is not None:
+        error = outcome.exception
+        name = type(error).__name__
+        sys.stderr.write(f"ifl hook {hook_name} raised {name}: {error}\n")
 
 
 def build_plugin_manager(
@@ -212,8 +280,7 @@ def build_plugin_manager(
     pm = pluggy.PluginManager(hookspecs.PROJECT)
     pm.add_hookspecs(hookspecs)
     if os.environ.get(TRACE_ENV):
-        pm.trace.root.setwriter(sys.stderr.write)
-        pm.enable_tracing()
+        pm.add_hookcall_monitoring(_trace_call, _trace_result)
 
     registry = Registry()
     pm.hook.ifl_register.call_historic(kwargs={"registry": registry})
@@ -222,6 +289,7 @@ def build_plugin_manager(
     own_dist, own_version = _dist_of_module("ifl_core")
     for module_name in BUILTIN_MODULES:
         if module_name in disabled:
+            registry.disabled.append(module_name)
             continue
         module = importlib.import_module(module_name)
         _register(pm, registry, module, Source(module_name, own_dist, own_version))
@@ -229,6 +297,7 @@ def build_plugin_manager(
     if entry_points:
         for ep in md.entry_points(group=hookspecs.ENTRY_POINT_GROUP):
             if ep.name in disabled or ep.value in disabled:
+                registry.disabled.append(ep.name)
                 continue
             dist = ep.dist.name if ep.dist else "unknown"
             version = ep.dist.version if ep.dist else "unknown"

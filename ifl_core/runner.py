@@ -6,6 +6,7 @@ tests) without typer.
 
 from __future__ import annotations
 
+import logging
 import platform
 import time
 from dataclasses import dataclass
@@ -16,11 +17,13 @@ from typing import Any
 import numpy as np
 
 from ifl_core.engine import Components, FoldingResult, ProgressCallback, run_inner_folding
-from ifl_core.errors import DataError
+from ifl_core.errors import ConfigError, DataError
 from ifl_core.executors import Executor, InProcessExecutor
 from ifl_core.io import save_features, write_json_atomic
 from ifl_core.settings import RunSettings
 from ifl_core.validation import check_matrix
+
+log = logging.getLogger(__name__)
 
 _PACKAGES = ("ifl", "torch", "numpy", "scipy", "scikit-learn", "pluggy", "pydantic")
 
@@ -55,15 +58,17 @@ def extract(
     *,
     report_labels: np.ndarray | None = None,
     data_info: dict[str, Any] | None = None,
+    groups: np.ndarray | None = None,
     progress: ProgressCallback | None = None,
     executor: Executor | None = None,
 ) -> ExtractionRun:
     """Clustering-mode IFL on ``X``: out-of-fold features for every row.
 
     ``report_labels`` (if known) are used only to report each fold model's clustering
-    accuracy on its inner train; they never reach the clusterer. ``executor`` decides
-    where the fold models are fitted (default: one after the other, here); the
-    features do not depend on it.
+    accuracy on its inner train; they never reach the clusterer. ``groups`` (one
+    label per row) go to the fold strategy, for group-aware inner folding.
+    ``executor`` decides where the fold models are fitted (default: one after the
+    other, here); the features do not depend on it.
     """
     X = check_matrix(X)
     if X.shape[0] < settings.n_clusters:
@@ -75,10 +80,11 @@ def extract(
         raise DataError(
             f"report labels have {len(report_labels)} entries but X has {X.shape[0]} rows"
         )
+    groups = _check_groups(groups, X.shape[0], components)
     executor = executor or InProcessExecutor()
     started = time.time()
     result, _ = run_inner_folding(
-        X, components, report_labels=report_labels, progress=progress,
+        X, components, report_labels=report_labels, groups=groups, progress=progress,
         executor=executor,
     )
     record = {
@@ -106,12 +112,36 @@ def extract(
             for o in result.outcomes
         ],
     }
+    if groups is not None:
+        record["data"]["groups"] = int(len(np.unique(groups)))
     if result.fold_accuracy:
         record["mean_fold_accuracy"] = float(np.mean(result.fold_accuracy))
     collapsed = [o.index for o in result.outcomes if o.info.get("collapsed")]
     if collapsed:
         record["warnings"] = [f"fold model(s) {collapsed} collapsed into one cluster"]
     return ExtractionRun(result, record)
+
+
+def _check_groups(
+    groups: Any, n_rows: int, components: Components
+) -> np.ndarray | None:
+    strategy = components.fold_strategy
+    if groups is None:
+        if strategy.requires_groups:
+            raise ConfigError(
+                f"fold strategy {strategy.name!r} needs groups (--groups)"
+            )
+        return None
+    groups = np.asarray(groups)
+    if groups.ndim == 2 and groups.shape[1] == 1:
+        groups = groups[:, 0]
+    if groups.shape != (n_rows,):
+        raise DataError(f"groups has shape {groups.shape}, expected ({n_rows},)")
+    if not strategy.requires_groups:
+        log.warning(
+            "fold strategy %r does not use groups; they are ignored", strategy.name
+        )
+    return groups
 
 
 def _jsonable(info: dict[str, Any]) -> dict[str, Any]:

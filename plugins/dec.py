@@ -30,7 +30,9 @@ from ifl_core.registry import Registry
 log = logging.getLogger(__name__)
 
 
-class DECParams(PluginParams):
+class AutoencoderParams(PluginParams):
+    """Parameters of the autoencoder, its pretraining and the k-means start."""
+
     hidden_dims: list[int] = Field(
         default_factory=lambda: [500, 500, 2000],
         description="hidden layer widths of the encoder (mirrored in the decoder)",
@@ -42,6 +44,14 @@ class DECParams(PluginParams):
     pretrain_lr: float = Field(1e-3, gt=0)
     pretrain_momentum: float = Field(0.9, ge=0, description="SGD momentum only")
     kmeans_n_init: int = Field(20, ge=1)
+    eval_batch_size: int = Field(
+        8192, ge=1, description="rows per no-grad batch when encoding"
+    )
+
+
+class DECParams(AutoencoderParams):
+    """Autoencoder parameters plus those of the KL self-training phase."""
+
     alpha: float = Field(1.0, gt=0, description="Student-t degrees of freedom")
     cluster_optimizer: Literal["adam", "sgd"] = "sgd"
     cluster_lr: float = Field(0.01, gt=0)
@@ -54,9 +64,6 @@ class DECParams(PluginParams):
     )
     tol: float = Field(
         0.001, ge=0, description="stop when this share of hard labels changes"
-    )
-    eval_batch_size: int = Field(
-        8192, ge=1, description="rows per no-grad batch when encoding"
     )
 
 
@@ -162,13 +169,23 @@ class DECClusterer(Clusterer):
                 opt.step()
         self.info["pretrain_loss"] = float(loss.detach())
 
+    def _cluster_parameters(self) -> list[torch.Tensor]:
+        """What the clustering phase optimises: the encoder and the centroids."""
+        return [*self.encoder_.parameters(), self.mu_]
+
+    def _cluster_loss(self, xb: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        """KL(P || Q) of one mini-batch ``xb`` against its rows of the target P."""
+        q = soft_assignment(self.encoder_(xb), self.mu_, self.params.alpha)
+        return nn.functional.kl_div(
+            q.clamp_min(1e-12).log(), target, reduction="batchmean"
+        )
+
     def _self_train(
         self, X: torch.Tensor, gen: torch.Generator, labels: np.ndarray
     ) -> np.ndarray:
         p = self.params
-        params = [*self.encoder_.parameters(), self.mu_]
+        params = self._cluster_parameters()
         opt = _optimizer(p.cluster_optimizer, params, p.cluster_lr, p.cluster_momentum)
-        kl = nn.KLDivLoss(reduction="batchmean")
         iteration = 0
         target = None
         batches = iter(())
@@ -188,8 +205,7 @@ class DECClusterer(Clusterer):
             if idx is None:
                 batches = self._batches(len(X), gen)
                 idx = next(batches)
-            q_batch = soft_assignment(self.encoder_(X[idx]), self.mu_, p.alpha)
-            loss = kl(q_batch.clamp_min(1e-12).log(), target[idx])
+            loss = self._cluster_loss(X[idx], target[idx])
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()

@@ -92,3 +92,71 @@ def test_bad_input_gives_one_line_and_exit_2(tmp_path):
     assert result.stderr.strip().count("\n") == 0
     assert "input file not found" in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_groups_file_selects_group_kfold_and_keeps_groups_whole(tmp_path):
+    groups = tmp_path / "groups.txt"
+    groups.write_text("subject\n" + "\n".join(str(r % 15) for r in range(1797)) + "\n")
+    out = tmp_path / "f.npz"
+    result = runner.invoke(app, [
+        "extract", "--clusterer", "kmeans", "-p", "n_init=1", "--folds", "3",
+        "--groups", str(groups), "-o", str(out), "-q",
+    ])
+
+    assert result.exit_code == 0, result.output
+    record = json.loads((tmp_path / "f.run.json").read_text())
+    assert record["resolved"]["fold_strategy"] == "group-kfold"
+    assert record["data"]["groups"] == 15
+    with np.load(out) as data:
+        fold_of_row = data["fold_of_row"]
+    subject = np.arange(1797) % 15
+    for s in range(15):
+        assert len(set(fold_of_row[subject == s].tolist())) == 1
+
+
+def test_group_kfold_without_groups_is_one_line_error():
+    result = runner.invoke(app, ["extract", "--clusterer", "kmeans",
+                                 "--fold-strategy", "group-kfold", "-q"])
+
+    assert result.exit_code == 2
+    expected = "error: fold strategy 'group-kfold' needs groups (--groups)\n"
+    assert result.stderr == expected
+
+
+def test_groups_of_the_wrong_length_are_rejected(tmp_path):
+    groups = tmp_path / "groups.npy"
+    np.save(groups, np.arange(10))
+    result = runner.invoke(app, ["extract", "--clusterer", "kmeans",
+                                 "--groups", str(groups), "-q"])
+
+    assert result.exit_code == 2
+    assert "groups has shape (10,), expected (1797,)" in result.stderr
+
+
+def test_list_plugins_reports_failed_and_disabled_plugins(tmp_path, monkeypatch):
+    (tmp_path / "fake_ifl_cli_broken.py").write_text("raise ImportError('gone')\n")
+    info = tmp_path / "fake_cli_broken-0.1.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: fake-cli-broken\nVersion: 0.1\n"
+    )
+    (info / "entry_points.txt").write_text(
+        "[ifl.plugins]\nfake_ifl_cli_broken = fake_ifl_cli_broken\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setenv("IFL_DISABLE_PLUGINS", "ifl_plugins.gmm")
+
+    listing = json.loads(runner.invoke(app, ["list-plugins", "--json"]).stdout)
+    table = runner.invoke(app, ["list-plugins"])
+
+    assert listing["failed"] == [
+        {"plugin": "fake_ifl_cli_broken", "error": "ImportError: gone"}
+    ]
+    assert listing["disabled"] == ["ifl_plugins.gmm"]
+    assert "gmm" not in {p["name"] for p in listing["plugins"]}
+    kmeans = next(p for p in listing["plugins"] if p["name"] == "kmeans")
+    assert kmeans["hooks"] == ["ifl_register"]
+    assert kmeans["plugin"] == "ifl_plugins.kmeans"
+    assert table.exit_code == 0
+    assert "skipped plugin fake_ifl_cli_broken: ImportError: gone" in table.stderr
+    assert "disabled plugin ifl_plugins.gmm (IFL_DISABLE_PLUGINS)" in table.stderr

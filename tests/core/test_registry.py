@@ -11,9 +11,12 @@ from ifl_core.errors import ConfigError, DuplicatePluginError
 from ifl_core.registry import build_plugin_manager
 
 BUILTINS = {
-    ("clusterer", "dec"), ("clusterer", "kmeans"), ("fold_strategy", "kfold"),
-    ("fold_strategy", "stratified"), ("tracker", "hungarian"),
-    ("metric", "confidence"), ("metric", "weight"),
+    ("clusterer", "dec"), ("clusterer", "kmeans"), ("clusterer", "idec"),
+    ("clusterer", "ae-kmeans"), ("clusterer", "gmm"), ("fold_strategy", "kfold"),
+    ("fold_strategy", "stratified"), ("fold_strategy", "group-kfold"),
+    ("fold_strategy", "repeated-kfold"), ("tracker", "hungarian"),
+    ("metric", "confidence"), ("metric", "weight"), ("metric", "soft-assignment"),
+    ("metric", "entropy"), ("metric", "margin"),
 }
 
 
@@ -27,7 +30,9 @@ def test_builtins_are_registered_with_their_package():
 
 def test_unknown_name_lists_what_is_available():
     _, registry = build_plugin_manager(entry_points=False)
-    with pytest.raises(ConfigError, match="unknown clusterer 'dek'; available: dec, kmeans"):
+    with pytest.raises(
+        ConfigError, match="unknown clusterer 'dek'; available: ae-kmeans, dec, gmm, "
+    ):
         registry.get("clusterer", "dek")
 
 
@@ -113,3 +118,89 @@ def test_disable_variable_skips_a_plugin(on_path, monkeypatch):
     _, registry = build_plugin_manager()
 
     assert "fake-kmeans" not in registry.names("clusterer")
+
+
+def test_disable_variable_skips_builtins_by_module_and_lists_them(monkeypatch):
+    monkeypatch.setenv(
+        "IFL_DISABLE_PLUGINS", "ifl_plugins.gmm, ifl_plugins.soft_metrics"
+    )
+    _, registry = build_plugin_manager(entry_points=False)
+
+    assert "gmm" not in registry.names("clusterer")
+    assert "entropy" not in registry.names("metric")
+    assert "kmeans" in registry.names("clusterer")
+    assert registry.disabled == ["ifl_plugins.gmm", "ifl_plugins.soft_metrics"]
+
+
+def test_disable_variable_also_matches_the_entry_point_value(on_path, monkeypatch):
+    make_distribution(on_path, "fake-ifl-plugin", "fake_ifl_good", GOOD)
+    monkeypatch.setenv("IFL_DISABLE_PLUGINS", "nothing,fake_ifl_good")
+    _, registry = build_plugin_manager()
+
+    assert "fake-kmeans" not in registry.names("clusterer")
+    assert "fake_ifl_good" in registry.disabled
+
+
+def test_trace_variable_writes_every_hook_call_to_stderr(on_path, monkeypatch, capsys):
+    make_distribution(on_path, "fake-ifl-plugin", "fake_ifl_good", GOOD)
+    monkeypatch.setenv("IFL_TRACE_HOOKS", "1")
+    build_plugin_manager()
+
+    lines = capsys.readouterr().err.splitlines()
+    assert "ifl hook ifl_register(registry=Registry) -> ifl_plugins.dec" in lines
+    assert "ifl hook ifl_register(registry=Registry) -> fake_ifl_good" in lines
+
+
+def test_no_trace_without_the_variable(monkeypatch, capsys):
+    monkeypatch.delenv("IFL_TRACE_HOOKS", raising=False)
+    build_plugin_manager(entry_points=False)
+
+    assert "ifl hook" not in capsys.readouterr().err
+
+
+def test_trace_reports_a_hook_that_raises(on_path, monkeypatch, capsys):
+    body = """
+        from ifl_core import hookimpl
+
+        @hookimpl
+        def ifl_register(registry):
+            raise RuntimeError("no luck")
+    """
+    make_distribution(on_path, "fake-raiser", "fake_ifl_raiser", body)
+    monkeypatch.setenv("IFL_TRACE_HOOKS", "yes")
+    _, registry = build_plugin_manager()
+
+    trace = capsys.readouterr().err
+    assert "ifl hook ifl_register raised RuntimeError: no luck" in trace
+    assert registry.failures[0].plugin == "fake_ifl_raiser"
+
+
+def test_plugin_implementing_an_unknown_hook_is_skipped_and_named(on_path):
+    body = GOOD + """
+    @hookimpl
+    def ifl_register_metrics(registry):
+        pass
+    """
+    make_distribution(on_path, "fake-future", "fake_ifl_future", body)
+    pm, registry = build_plugin_manager()
+
+    assert "fake-kmeans" not in registry.names("clusterer")
+    assert pm.get_plugin("fake_ifl_future") is None
+    (failure,) = registry.failures
+    assert failure.error == (
+        "PluginError: implements unknown hook(s) ifl_register_metrics; "
+        "this ifl knows: ifl_register"
+    )
+
+
+def test_an_optional_hook_of_a_newer_api_does_not_block_the_plugin(on_path):
+    body = GOOD + """
+    @hookimpl(optionalhook=True)
+    def ifl_register_metrics(registry):
+        pass
+    """
+    make_distribution(on_path, "fake-forward", "fake_ifl_forward", body)
+    _, registry = build_plugin_manager()
+
+    assert "fake-kmeans" in registry.names("clusterer")
+    assert registry.failures == []

@@ -1,0 +1,35 @@
+"""``ae-kmeans``: k-means in the latent space of a pretrained autoencoder.
+
+The first two steps of DEC without its self-training: the autoencoder is pretrained
+on the reconstruction error, and k-means on the embeddings gives the centroids and
+the hard clusters. A baseline that shows how much DEC's KL phase adds.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from ifl_core.hookspecs import hookimpl
+from ifl_core.registry import Registry
+from ifl_plugins.dec import AutoencoderParams, DECClusterer
+
+
+class AEKMeansClusterer(DECClusterer):
+    """A pretrained autoencoder's encoder, then k-means on the embeddings."""
+
+    name = "ae-kmeans"
+    description = "pretrained autoencoder, then k-means in its latent space"
+    Params = AutoencoderParams
+
+    def _self_train(
+        self, X: torch.Tensor, gen: torch.Generator, labels: np.ndarray
+    ) -> np.ndarray:
+        # The k-means clusters are final: no clustering phase moves the centroids.
+        self.info["cluster_iterations"] = 0
+        return labels
+
+
+@hookimpl
+def ifl_register(registry: Registry) -> None:
+    registry.add_clusterer(AEKMeansClusterer)
