@@ -53,6 +53,15 @@ def load_matrix(path: str | os.PathLike, key: str | None = None) -> np.ndarray:
         raise DataError(f"cannot read {path.name}: {_first_line(exc)}") from None
 
 
+def check_input_key(path: str | os.PathLike, key: str | None) -> None:
+    """Refuse an array name for an input that is not an ``.npz`` archive."""
+    if key is not None and Path(path).suffix.lower() != ".npz":
+        raise DataError(
+            f"--key {key!r} names an array inside an .npz, but the input is "
+            f"{Path(path).name}"
+        )
+
+
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return text[0] if text else type(exc).__name__

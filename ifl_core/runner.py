@@ -6,6 +6,7 @@ tests) without typer.
 
 from __future__ import annotations
 
+import os
 import platform
 import time
 from dataclasses import dataclass
@@ -15,11 +16,13 @@ from typing import Any
 
 import numpy as np
 
+from ifl_core.checkpoint import RunDirectory, data_fingerprint
+from ifl_core.determinism import deterministic as deterministic_mode
 from ifl_core.engine import Components, FoldingResult, ProgressCallback, run_inner_folding
-from ifl_core.errors import DataError
+from ifl_core.errors import OutputError
 from ifl_core.io import save_features, write_json_atomic
 from ifl_core.settings import RunSettings
-from ifl_core.validation import check_matrix
+from ifl_core.validation import check_length, check_matrix, check_rows
 
 _PACKAGES = ("ifl", "torch", "numpy", "scipy", "scikit-learn", "pluggy", "pydantic")
 
@@ -55,26 +58,53 @@ def extract(
     report_labels: np.ndarray | None = None,
     data_info: dict[str, Any] | None = None,
     progress: ProgressCallback | None = None,
+    run_dir: str | os.PathLike | None = None,
+    resume: bool = False,
+    run_info: dict[str, Any] | None = None,
+    deterministic: bool = False,
 ) -> ExtractionRun:
     """Clustering-mode IFL on ``X``: out-of-fold features for every row.
 
-    ``report_labels`` (if known) are used only to report each fold model's clustering
-    accuracy on its inner train; they never reach the clusterer.
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features)
+    settings : RunSettings
+    report_labels : array of shape (n_samples,), optional
+        Used only to report each fold model's clustering accuracy on its inner
+        train; they never reach the clusterer.
+    data_info : dict, optional
+        Where the data came from, for the run record.
+    progress : callable, optional
+        ``progress(event, **details)``, see :mod:`ifl_core.engine`.
+    run_dir : path, optional
+        Run directory that keeps a checkpoint of every finished fold.
+    resume : bool
+        Continue the run saved in ``run_dir`` (same settings and data) instead of
+        starting one there.
+    run_info : dict, optional
+        Further values for a new run directory's manifest (input, output, …).
+    deterministic : bool
+        Run in PyTorch's strict deterministic mode.
     """
     X = check_matrix(X)
-    if X.shape[0] < settings.n_clusters:
-        raise DataError(
-            f"X has {X.shape[0]} rows, fewer than the {settings.n_clusters} clusters"
-        )
+    check_rows(X.shape[0], settings.n_clusters, settings.n_folds)
     components = Components(settings)
-    if report_labels is not None and len(report_labels) != X.shape[0]:
-        raise DataError(
-            f"report labels have {len(report_labels)} entries but X has {X.shape[0]} rows"
+    if report_labels is not None:
+        check_length(report_labels, X.shape[0], "report labels")
+    fingerprint = data_fingerprint(X)
+    store = None
+    if run_dir is not None and resume:
+        store = RunDirectory.resume(run_dir, settings, fingerprint)
+    elif run_dir is not None:
+        store = RunDirectory.create(
+            run_dir, settings, fingerprint, X.shape[0], **(run_info or {})
         )
     started = time.time()
-    result, _ = run_inner_folding(
-        X, components, report_labels=report_labels, progress=progress
-    )
+    with deterministic_mode(deterministic):
+        result, _ = run_inner_folding(
+            X, components, report_labels=report_labels, progress=progress,
+            checkpoint=store,
+        )
     record = {
         "mode": "clustering",
         "settings": settings.model_dump(),
@@ -83,7 +113,13 @@ def extract(
             "tracker": components.tracker.name,
         },
         "clusterer_params": components.clusterer_params.model_dump(),
-        "data": {"rows": int(X.shape[0]), "features": int(X.shape[1]), **(data_info or {})},
+        "data": {
+            "rows": int(X.shape[0]),
+            "features": int(X.shape[1]),
+            "fingerprint": fingerprint,
+            **(data_info or {}),
+        },
+        "deterministic": bool(deterministic),
         "columns": result.columns,
         "versions": package_versions(),
         "seconds_total": round(time.time() - started, 3),
@@ -99,12 +135,26 @@ def extract(
             for o in result.outcomes
         ],
     }
+    if store is not None:
+        record["run_dir"] = str(store.path)
+        record["resumed_folds"] = list(store.loaded)
     if result.fold_accuracy:
         record["mean_fold_accuracy"] = float(np.mean(result.fold_accuracy))
+    record["warnings"] = degenerate_warnings(result)
+    return ExtractionRun(result, record)
+
+
+def degenerate_warnings(result: FoldingResult) -> list[str]:
+    """Warnings about fold models that collapsed or left clusters empty."""
+    warnings = []
     collapsed = [o.index for o in result.outcomes if o.info.get("collapsed")]
     if collapsed:
-        record["warnings"] = [f"fold model(s) {collapsed} collapsed into one cluster"]
-    return ExtractionRun(result, record)
+        warnings.append(f"fold model(s) {collapsed} collapsed into one cluster")
+    empty = [o.index for o in result.outcomes
+             if o.info.get("empty_clusters") and not o.info.get("collapsed")]
+    if empty:
+        warnings.append(f"fold model(s) {empty} left some clusters empty")
+    return warnings
 
 
 def _jsonable(info: dict[str, Any]) -> dict[str, Any]:
@@ -123,9 +173,18 @@ def record_path(output: Path) -> Path:
 
 
 def write_run(run: ExtractionRun, output: Path) -> list[Path]:
-    """Write the features (with ``fold_of_row`` in ``.npz``) and the run record."""
+    """Write the run record, then the features (with ``fold_of_row`` in ``.npz``).
+
+    Each file is written whole or not at all. The record goes first, so that an
+    existing features file always has its record beside it.
+    """
     extra = {"fold_of_row": run.result.fold_of_row}
-    written = save_features(output, run.result.features, run.result.columns, extra)
     run.record["output"] = str(output)
-    write_json_atomic(record_path(output), run.record)
+    try:
+        write_json_atomic(record_path(output), run.record)
+        written = save_features(output, run.result.features, run.result.columns, extra)
+    except OSError as exc:
+        raise OutputError(
+            f"cannot write {output}: {exc.strerror or type(exc).__name__}"
+        ) from None
     return [*written, record_path(output)]
