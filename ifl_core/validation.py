@@ -71,7 +71,9 @@ def encode_labels(y: Any, n_rows: int, *, name: str = "y") -> tuple[np.ndarray, 
         raise DataError(f"{name} contains NaN or infinite labels")
     classes, codes = np.unique(arr, return_inverse=True)
     if len(classes) < 2:
-        raise DataError(f"{name} has a single class ({classes[0]!r}); need at least 2")
+        raise DataError(
+            f"{name} has a single class ({_show(classes[0])}); need at least 2"
+        )
     return codes.astype(np.int64), classes
 
 
@@ -99,7 +101,7 @@ def check_class_counts(codes: np.ndarray, n_folds: int, *, name: str = "y") -> N
     if counts.min() < n_folds:
         smallest = values[int(np.argmin(counts))]
         raise DataError(
-            f"class {smallest!r} of {name} has {counts.min()} rows, fewer than the "
+            f"class {_show(smallest)} of {name} has {counts.min()} rows, fewer than the "
             f"{n_folds} folds that stratified folding needs"
         )
 
@@ -122,3 +124,8 @@ def check_width(
             f"{name} has {X.shape[1]} features, but {fitted} was fitted with "
             f"{n_features}"
         )
+
+
+def _show(value: Any) -> str:
+    """``repr`` of a label as the user wrote it (``'b'``, ``3``), not numpy's."""
+    return repr(value.item() if isinstance(value, np.generic) else value)
