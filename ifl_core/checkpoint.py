@@ -24,6 +24,7 @@ import io
 import json
 import logging
 import os
+import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -212,7 +213,7 @@ class RunDirectory:
                 saved_index = int(data["index"])
                 seconds = float(data["seconds"])
                 info = json.loads(str(data["info"]))
-        except (OSError, ValueError, KeyError, EOFError) as exc:
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
             bad = target.with_name(target.name + ".bad")
             os.replace(target, bad)
             log.warning("checkpoint %s is unreadable (%s); fold %d is computed again",

@@ -16,6 +16,7 @@ import io
 import json
 import os
 import tempfile
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -49,7 +50,7 @@ def load_matrix(path: str | os.PathLike, key: str | None = None) -> np.ndarray:
         return _load_csv(path)
     except DataError:
         raise
-    except (OSError, EOFError, ValueError) as exc:
+    except (OSError, EOFError, ValueError, zipfile.BadZipFile) as exc:
         raise DataError(f"cannot read {path.name}: {_first_line(exc)}") from None
 
 
