@@ -1,0 +1,86 @@
+"""``--run-dir``, ``--resume``, ``--overwrite`` and ``--deterministic`` in process."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+from typer.testing import CliRunner
+
+from ifl_cli.app import app
+from ifl_core.checkpoint import fold_file
+
+runner = CliRunner()
+
+
+def run(*args):
+    return runner.invoke(app, ["extract", "--clusterer", "kmeans", "-p", "n_init=2",
+                               "--folds", "3", "-q", *args])
+
+
+def test_default_run_directory_is_removed_after_success(tmp_path):
+    out = tmp_path / "f.npz"
+    result = run("-o", str(out))
+
+    assert result.exit_code == 0, result.output
+    assert out.exists()
+    assert not (tmp_path / "f.ckpt").exists()
+
+
+def test_explicit_run_directory_is_kept_and_resumable(tmp_path):
+    out, run_dir = tmp_path / "f.npz", tmp_path / "keep"
+    assert run("-o", str(out), "--run-dir", str(run_dir)).exit_code == 0
+    assert sorted(p.name for p in run_dir.iterdir()) == [
+        "fold_00.npz", "fold_01.npz", "fold_02.npz", "manifest.json"]
+    first = np.load(out)["features"]
+    (run_dir / fold_file(2)).unlink()
+
+    refused = runner.invoke(app, ["extract", "--resume", str(run_dir), "-q"])
+    assert refused.exit_code == 2
+    assert "exists; pass --overwrite" in refused.stderr
+
+    result = runner.invoke(app, ["extract", "--resume", str(run_dir), "--overwrite",
+                                 "-q"])
+    assert result.exit_code == 0, result.output
+    np.testing.assert_array_equal(np.load(out)["features"], first)
+    record = json.loads((tmp_path / "f.run.json").read_text())
+    assert record["resumed_folds"] == [0, 1]
+    assert (run_dir / fold_file(2)).exists()
+
+
+def test_resume_with_other_settings_is_refused_in_one_line(tmp_path):
+    run_dir = tmp_path / "keep"
+    assert run("-o", str(tmp_path / "f.npz"), "--run-dir", str(run_dir)).exit_code == 0
+    (tmp_path / "f.npz").unlink()
+
+    result = runner.invoke(app, ["extract", "--resume", str(run_dir), "--seed", "4"])
+
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines() == [
+        f"error: cannot resume {run_dir}: settings differ from the saved run "
+        "(seed: 0 -> 4)"
+    ]
+
+
+def test_a_leftover_run_directory_blocks_a_new_run_unless_overwrite(tmp_path):
+    out, run_dir = tmp_path / "f.npz", tmp_path / "f.ckpt"
+    assert run("-o", str(out), "--run-dir", str(run_dir)).exit_code == 0
+    out.unlink()
+
+    blocked = run("-o", str(out))
+    assert blocked.exit_code == 2
+    assert f"continue it with --resume {run_dir}" in blocked.stderr
+
+    replaced = run("-o", str(out), "--overwrite")
+    assert replaced.exit_code == 0, replaced.output
+    assert not run_dir.exists()
+
+
+def test_deterministic_flag_is_recorded_and_changes_no_cpu_result(tmp_path):
+    plain, strict = tmp_path / "a.npz", tmp_path / "b.npz"
+    assert run("-o", str(plain)).exit_code == 0
+    assert run("-o", str(strict), "--deterministic").exit_code == 0
+
+    np.testing.assert_array_equal(np.load(plain)["features"], np.load(strict)["features"])
+    assert json.loads((tmp_path / "b.run.json").read_text())["deterministic"] is True
+    assert json.loads((tmp_path / "a.run.json").read_text())["deterministic"] is False
