@@ -215,8 +215,18 @@ class ErrorContext:
 
     @cached_property
     def nearest(self) -> np.ndarray:
-        """Index of the nearest centroid of every inner-test row, (m,)."""
-        return np.argmin(self.distances, axis=1)
+        """Index of the nearest centroid of every inner-test row, (m,).
+
+        Ties go to the tied cluster with the most inner-train rows. A clusterer
+        places two centroids on one point (up to float32 rounding) when the data
+        hold fewer distinct rows than clusters; the row then belongs to the
+        populated cluster, not to its empty twin. Distances within 1e-5 of the
+        centroids' scale count as tied.
+        """
+        d = self.distances
+        scale = 1.0 + float(np.abs(self.centroids).max(initial=0.0))
+        tied = d <= d.min(axis=1, keepdims=True) + 1e-5 * scale
+        return np.argmax(np.where(tied, self.cluster_sizes[None, :], -1), axis=1)
 
     @cached_property
     def cluster_sizes(self) -> np.ndarray:
