@@ -287,3 +287,30 @@ def _jsonable(info: dict[str, Any]) -> dict[str, Any]:
         if isinstance(value, (bool, int, float, str)) or value is None:
             out[key] = value
     return out
+
+
+def save_clusterer_state(path: str | os.PathLike, clusterer: Any) -> None:
+    """Write a fitted clusterer's state (plain arrays) to an ``.npz``, atomically."""
+    arrays = {name: np.asarray(value) for name, value in clusterer.get_state().items()}
+    for name, value in arrays.items():
+        if value.dtype == object:
+            raise CheckpointError(
+                f"clusterer {clusterer.name!r} state {name!r} is not a plain array"
+            )
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    try:
+        write_bytes_atomic(path, buffer.getvalue())
+    except OSError as exc:
+        raise CheckpointError(f"cannot write {path}: {exc}") from None
+
+
+def load_clusterer_state(path: str | os.PathLike, clusterer: Any) -> Any:
+    """Restore ``clusterer`` from :func:`save_clusterer_state`; never unpickles."""
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            state = {name: data[name] for name in data.files}
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
+        raise CheckpointError(f"cannot read clusterer state {path}: {exc}") from None
+    clusterer.set_state(state)
+    return clusterer

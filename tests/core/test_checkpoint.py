@@ -171,3 +171,21 @@ def test_run_directory_remove_keeps_foreign_files(tmp_path):
     store.remove()
 
     assert sorted(p.name for p in run_dir.iterdir()) == ["notes.txt"]
+
+
+def test_clusterer_state_round_trip_without_pickle(tmp_path, data, tiny_dec):
+    from ifl_core.checkpoint import load_clusterer_state, save_clusterer_state
+    from ifl_plugins.dec import DECClusterer
+
+    model = DECClusterer(3, {**tiny_dec, "pretrain_epochs": 1, "max_iterations": 5},
+                         seed=1, device="cpu").fit(data[:90])
+    save_clusterer_state(tmp_path / "dec.npz", model)
+    restored = load_clusterer_state(
+        tmp_path / "dec.npz", DECClusterer(3, {**tiny_dec}, device="cpu"))
+
+    np.testing.assert_array_equal(restored.encode(data[90:]), model.encode(data[90:]))
+    np.testing.assert_array_equal(restored.labels_, model.labels_)
+
+    np.savez(tmp_path / "evil.npz", centroids=np.array([Exploding()], dtype=object))
+    with pytest.raises(CheckpointError, match="cannot read clusterer state"):
+        load_clusterer_state(tmp_path / "evil.npz", DECClusterer(3, device="cpu"))
