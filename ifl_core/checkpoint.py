@@ -140,13 +140,16 @@ class RunDirectory:
         try:
             manifest = json.loads((path / MANIFEST).read_text(encoding="utf-8"))
         except FileNotFoundError:
-            raise CheckpointError(f"{path} is not a run directory (no {MANIFEST})") from None
+            raise CheckpointError(
+                f"{path} is not a run directory (no {MANIFEST})"
+            ) from None
         except (OSError, ValueError) as exc:
             raise CheckpointError(f"cannot read {path / MANIFEST}: {exc}") from None
         if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
             got = manifest.get("format") if isinstance(manifest, dict) else None
             raise CheckpointError(
-                f"{path / MANIFEST} has format {got!r}; this version reads format {FORMAT}"
+                f"{path / MANIFEST} has format {got!r}; this version reads format "
+                f"{FORMAT}"
             )
         return manifest
 
@@ -163,10 +166,11 @@ class RunDirectory:
                 f"cannot resume {path}: settings differ from the saved run "
                 f"({'; '.join(differences)})"
             )
-        if manifest.get("data_fingerprint") != fingerprint:
+        saved_print = str(manifest.get("data_fingerprint"))
+        if saved_print != fingerprint:
             raise CheckpointError(
                 f"cannot resume {path}: the input data differ from the saved run's "
-                f"(fingerprint {fingerprint[:12]} vs {str(manifest.get('data_fingerprint'))[:12]})"
+                f"(fingerprint {fingerprint[:12]} vs {saved_print[:12]})"
             )
         saved_device = manifest.get("settings", {}).get("device")
         if saved_device != settings.device:

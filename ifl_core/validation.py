@@ -86,7 +86,9 @@ def check_rows(n_rows: int, n_clusters: int, n_folds: int, *, name: str = "X") -
     if n_rows < n_folds:
         raise DataError(f"{name} has {n_rows} rows, fewer than the {n_folds} folds")
     if n_rows < n_clusters:
-        raise DataError(f"{name} has {n_rows} rows, fewer than the {n_clusters} clusters")
+        raise DataError(
+            f"{name} has {n_rows} rows, fewer than the {n_clusters} clusters"
+        )
     smallest_train = n_rows - -(-n_rows // n_folds)
     if smallest_train < n_clusters:
         raise DataError(
@@ -101,8 +103,8 @@ def check_class_counts(codes: np.ndarray, n_folds: int, *, name: str = "y") -> N
     if counts.min() < n_folds:
         smallest = values[int(np.argmin(counts))]
         raise DataError(
-            f"class {_show(smallest)} of {name} has {counts.min()} rows, fewer than the "
-            f"{n_folds} folds that stratified folding needs"
+            f"class {_show(smallest)} of {name} has {counts.min()} rows, fewer than "
+            f"the {n_folds} folds that stratified folding needs"
         )
 
 

@@ -28,14 +28,15 @@ def text(path, body, mode="w"):
 
 
 # Each case: (id, files to make -> extra CLI args, expected text in the error).
-# Paths are relative to the test's folder; ``{t}`` is replaced by it.
+# ``t`` is the test's own folder.
 CASES = [
     ("missing input", lambda t: ["-i", str(t / "none.npy")], "input file not found"),
     ("unknown suffix", lambda t: ["-i", str(text(t / "x.txt", "1,2\n"))],
      "unknown input suffix '.txt'"),
     ("ragged csv", lambda t: ["-i", str(text(t / "x.csv", "1,2,3\n4,5\n"))],
      "ragged: data row 2 has 2 fields"),
-    ("unreadable csv", lambda t: ["-i", str(text(t / "x.csv", b"\xff\xfe\x00\x81", "wb"))],
+    ("unreadable csv",
+     lambda t: ["-i", str(text(t / "x.csv", b"\xff\xfe\x00\x81", "wb"))],
      "cannot read x.csv"),
     ("corrupt npz", lambda t: ["-i", str(text(t / "x.npz", b"PK\x03\x04 cut", "wb"))],
      "cannot read x.npz"),
@@ -90,11 +91,13 @@ CASES = [
      "unknown clusterer 'dek'; available: dec, kmeans"),
     ("unknown metric", lambda t: ["--metric", "confidance"],
      "unknown metric 'confidance'; available: confidence"),
-    ("unknown device", lambda t: ["--device", "warpdrive"], "unknown device 'warpdrive'"),
+    ("unknown device", lambda t: ["--device", "warpdrive"],
+     "unknown device 'warpdrive'"),
     ("output folder missing", lambda t: ["-o", str(t / "no" / "f.npz")],
      "output folder does not exist"),
     ("output under a file",
-     lambda t: ["-o", str(text(t / "file", "") / "f.npz")], "output folder does not exist"),
+     lambda t: ["-o", str(text(t / "file", "") / "f.npz")],
+     "output folder does not exist"),
     ("output is a folder", lambda t: ["-o", str(t / "dir.npz")], "is a directory"),
     ("output exists", lambda t: ["-o", str(text(t / "old.npz", "keep me"))],
      "exists; pass --overwrite"),

@@ -81,6 +81,7 @@ def test_deterministic_flag_is_recorded_and_changes_no_cpu_result(tmp_path):
     assert run("-o", str(plain)).exit_code == 0
     assert run("-o", str(strict), "--deterministic").exit_code == 0
 
-    np.testing.assert_array_equal(np.load(plain)["features"], np.load(strict)["features"])
+    np.testing.assert_array_equal(np.load(plain)["features"],
+                                  np.load(strict)["features"])
     assert json.loads((tmp_path / "b.run.json").read_text())["deterministic"] is True
     assert json.loads((tmp_path / "a.run.json").read_text())["deterministic"] is False

@@ -83,7 +83,9 @@ def test_a_new_run_does_not_overwrite_a_run_directory_with_work(tmp_path, data):
         extract(data, settings(), run_dir=run_dir)
 
 
-def test_an_unreadable_checkpoint_is_set_aside_and_recomputed(tmp_path, data, reference):
+def test_an_unreadable_checkpoint_is_set_aside_and_recomputed(
+    tmp_path, data, reference
+):
     run_dir = tmp_path / "run"
     extract(data, settings(), run_dir=run_dir)
     (run_dir / fold_file(2)).write_bytes(b"PK\x03\x04 not a zip")
@@ -189,3 +191,18 @@ def test_clusterer_state_round_trip_without_pickle(tmp_path, data, tiny_dec):
     np.savez(tmp_path / "evil.npz", centroids=np.array([Exploding()], dtype=object))
     with pytest.raises(CheckpointError, match="cannot read clusterer state"):
         load_clusterer_state(tmp_path / "evil.npz", DECClusterer(3, device="cpu"))
+
+
+def test_dec_resumed_from_some_folds_equals_an_uninterrupted_run(
+    tmp_path, data, tiny_dec
+):
+    dec = settings(clusterer="dec", n_folds=3, device="cpu",
+                   clusterer_params={**tiny_dec, "max_iterations": 10})
+    run_dir = tmp_path / "run"
+    whole = extract(data[:90], dec, run_dir=run_dir).result.features
+    (run_dir / fold_file(1)).unlink()
+
+    resumed = extract(data[:90], dec, run_dir=run_dir, resume=True)
+
+    assert resumed.record["resumed_folds"] == [0, 2]
+    np.testing.assert_array_equal(resumed.result.features, whole)

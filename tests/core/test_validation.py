@@ -19,7 +19,7 @@ Y = np.repeat([0, 1], 20)
     [
         (Y[:-1], "y has 39 labels but X has 40 rows"),
         (np.zeros(40), "a single class (0.0); need at least 2"),
-        (np.r_[np.zeros(37), np.ones(3)], "class 1.0 of y has 3 rows, fewer than the 5"),
+        (np.r_[np.zeros(37), np.ones(3)], "class 1.0 of y has 3 rows, fewer than"),
         (np.r_[["a"] * 38, ["b"] * 2], "class 'b' of y has 2 rows"),
         (np.full((40, 2), 1), "y must be 1-D"),
         (np.r_[np.zeros(39), np.nan], "NaN or infinite labels"),
