@@ -258,6 +258,7 @@ def extract(
         key = key or manifest.get("key")
         output = output or Path(manifest["output"])
         overwrite = overwrite or bool(manifest.get("overwrite"))
+        deterministic = deterministic or bool(manifest.get("deterministic"))
     config_values = load_config(config) if config else {}
     clusterer_params.update(merge_clusterer_params(config_values, "config: "))
     values.update(config_values)
@@ -306,6 +307,7 @@ def extract(
         "output": str(output.resolve()),
         "overwrite": overwrite,
         "keep_run_dir": keep_run_dir,
+        "deterministic": deterministic,
     }
     try:
         with sigterm_as_interrupt():

@@ -85,3 +85,15 @@ def test_deterministic_flag_is_recorded_and_changes_no_cpu_result(tmp_path):
                                   np.load(strict)["features"])
     assert json.loads((tmp_path / "b.run.json").read_text())["deterministic"] is True
     assert json.loads((tmp_path / "a.run.json").read_text())["deterministic"] is False
+
+
+def test_resume_keeps_the_deterministic_mode_of_the_saved_run(tmp_path):
+    out, run_dir = tmp_path / "f.npz", tmp_path / "keep"
+    first = run("-o", str(out), "--run-dir", str(run_dir), "--deterministic")
+    assert first.exit_code == 0, first.output
+    out.unlink()
+
+    result = runner.invoke(app, ["extract", "--resume", str(run_dir), "-q"])
+
+    assert result.exit_code == 0, result.output
+    assert json.loads((tmp_path / "f.run.json").read_text())["deterministic"] is True
