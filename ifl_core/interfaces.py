@@ -23,6 +23,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict
+from scipy.spatial.distance import cdist
 
 
 class PluginParams(BaseModel):
@@ -207,11 +208,14 @@ class ErrorContext:
 
     @cached_property
     def distances(self) -> np.ndarray:
-        """Euclidean distance of every inner-test row to every centroid, (m, s)."""
+        """Euclidean distance of every inner-test row to every centroid, (m, s).
+
+        Computed from the differences, not from ``|z|² - 2 z·μ + |μ|²``, which loses
+        all precision for a row that sits on a centroid far from the origin.
+        """
         z = np.asarray(self.z, dtype=np.float64)
         c = np.asarray(self.centroids, dtype=np.float64)
-        sq = (z * z).sum(1)[:, None] - 2.0 * z @ c.T + (c * c).sum(1)[None, :]
-        return np.sqrt(np.maximum(sq, 0.0))
+        return cdist(z, c)
 
     @cached_property
     def nearest(self) -> np.ndarray:

@@ -53,7 +53,8 @@ def test_weight_is_the_euclidean_distance_to_every_centroid(ctx):
     brute = np.linalg.norm(ctx.z[:, None, :] - ctx.centroids[None], axis=2)
     assert weight.shape == (len(ctx.z), ctx.n_clusters)
     assert (weight >= 0).all()
-    np.testing.assert_allclose(weight, brute, rtol=1e-6, atol=1e-5 * (1 + brute.max()))
+    np.testing.assert_allclose(weight, brute, rtol=1e-9, atol=1e-9)
+    assert (weight[np.all(ctx.z[:, None] == ctx.centroids[None], axis=2)] == 0).all()
 
 
 @settings(max_examples=100, deadline=None)
@@ -118,3 +119,10 @@ def test_tracker_always_returns_one_permutation_per_partition(case):
     for perm in perms:
         assert sorted(np.asarray(perm).tolist()) == list(range(s))
     np.testing.assert_array_equal(perms[0], np.arange(s))
+
+
+def test_a_row_on_a_centroid_far_from_the_origin_has_weight_zero():
+    point = np.full((1, 3), 622.30721593)
+    ctx = ErrorContext(z=point, centroids=point.copy(), train_clusters=np.array([0]))
+
+    assert Weight().compute(ctx)[0, 0] == 0.0
