@@ -251,6 +251,10 @@ def extract(
     from ifl_core.settings import make_settings
 
     setup_logging(verbose, quiet)
+    if resume and run_dir and run_dir.resolve() != resume.resolve():
+        raise ConfigError(
+            f"--run-dir {run_dir} and --resume {resume} name different run directories"
+        )
     values, manifest = resume_values(resume) if resume else ({}, {})
     clusterer_params = merge_clusterer_params(values, "")
     if manifest:

@@ -6,6 +6,7 @@ tests) without typer.
 
 from __future__ import annotations
 
+import logging
 import os
 import platform
 import time
@@ -23,6 +24,8 @@ from ifl_core.errors import OutputError
 from ifl_core.io import save_features, write_json_atomic
 from ifl_core.settings import RunSettings
 from ifl_core.validation import check_length, check_matrix, check_rows
+
+log = logging.getLogger(__name__)
 
 _PACKAGES = ("ifl", "torch", "numpy", "scipy", "scikit-learn", "pluggy", "pydantic")
 
@@ -138,6 +141,9 @@ def extract(
     if store is not None:
         record["run_dir"] = str(store.path)
         record["resumed_folds"] = list(store.loaded)
+        if store.loaded:
+            log.info("%d of %d folds loaded from %s", len(store.loaded),
+                     len(result.outcomes), store.path)
     if result.fold_accuracy:
         record["mean_fold_accuracy"] = float(np.mean(result.fold_accuracy))
     record["warnings"] = degenerate_warnings(result)
