@@ -6,6 +6,8 @@ tests) without typer.
 
 from __future__ import annotations
 
+import contextlib
+import glob
 import logging
 import os
 import platform
@@ -21,7 +23,7 @@ from ifl_core.checkpoint import RunDirectory, data_fingerprint
 from ifl_core.determinism import deterministic as deterministic_mode
 from ifl_core.engine import Components, FoldingResult, ProgressCallback, run_inner_folding
 from ifl_core.errors import OutputError
-from ifl_core.io import save_features, write_json_atomic
+from ifl_core.io import columns_path, save_features, write_json_atomic
 from ifl_core.settings import RunSettings
 from ifl_core.validation import check_length, check_matrix, check_rows
 
@@ -173,6 +175,20 @@ def _jsonable(info: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def remove_stale_temporaries(output: Path) -> None:
+    """Delete hidden temporary files that a killed run left beside ``output``.
+
+    They are named ``.<name>.<random>.part`` (see :func:`ifl_core.io.atomic_path`)
+    for the features, their column names and the run record.
+    """
+    names = [output.name, record_path(output).name, columns_path(output).name]
+    for name in names:
+        for stale in output.parent.glob(f".{glob.escape(name)}.*.part"):
+            with contextlib.suppress(OSError):
+                stale.unlink()
+                log.debug("removed stale temporary file %s", stale)
+
+
 def record_path(output: Path) -> Path:
     """The run record's path beside ``output``: ``<name>.run.json``."""
     return output.with_name(output.name[: -len(output.suffix)] + ".run.json")
@@ -186,6 +202,7 @@ def write_run(run: ExtractionRun, output: Path) -> list[Path]:
     """
     extra = {"fold_of_row": run.result.fold_of_row}
     run.record["output"] = str(output)
+    remove_stale_temporaries(output)
     try:
         write_json_atomic(record_path(output), run.record)
         written = save_features(output, run.result.features, run.result.columns, extra)

@@ -97,3 +97,17 @@ def test_resume_keeps_the_deterministic_mode_of_the_saved_run(tmp_path):
 
     assert result.exit_code == 0, result.output
     assert json.loads((tmp_path / "f.run.json").read_text())["deterministic"] is True
+
+
+def test_temporary_files_of_a_killed_write_are_removed_by_the_next(tmp_path):
+    out = tmp_path / "f.npz"
+    stale = [tmp_path / ".f.npz.x1y2.part", tmp_path / ".f.run.json.abc.part"]
+    for path in stale:
+        path.write_bytes(b"half a file")
+    keep = tmp_path / ".other.npz.abc.part"
+    keep.write_bytes(b"not ours")
+
+    assert run("-o", str(out)).exit_code == 0
+
+    assert not any(path.exists() for path in stale)
+    assert keep.exists()
