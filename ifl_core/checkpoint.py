@@ -55,6 +55,15 @@ def data_fingerprint(X: Any) -> str:
 
     Computed on the validated matrix, so that the same numbers read from ``.csv`` or
     ``.npy`` give the same fingerprint.
+
+    Parameters
+    ----------
+    X : ndarray or sparse matrix of shape (n_samples, n_features)
+
+    Returns
+    -------
+    str
+        64 hexadecimal digits.
     """
     digest = hashlib.sha256()
     if sp.issparse(X):
@@ -106,8 +115,23 @@ class RunDirectory:
         A directory with a manifest but no finished fold (a run that failed early)
         holds no work and is reused.
 
-        ``extra`` (for example the input path and the output path) is stored in the
-        manifest for :meth:`resume` to read back.
+        Parameters
+        ----------
+        path : path
+            The run directory; created with its parents if missing.
+        settings : RunSettings
+            Settings of the run, compared on resume.
+        fingerprint : str
+            :func:`data_fingerprint` of the validated input, compared on resume.
+        n_rows : int
+            Number of input rows.
+        **extra
+            Further JSON values for the manifest (the input and output paths, say),
+            for the command line to read back on resume.
+
+        Returns
+        -------
+        RunDirectory
         """
         path = Path(path)
         if path.exists() and not path.is_dir():
@@ -157,7 +181,27 @@ class RunDirectory:
     def resume(
         cls, path: str | os.PathLike, settings: RunSettings, fingerprint: str
     ) -> RunDirectory:
-        """Reopen a run directory; refuse if the settings or the data differ."""
+        """Reopen a run directory; refuse if the settings or the data differ.
+
+        Parameters
+        ----------
+        path : path
+            A run directory made by :meth:`create`.
+        settings : RunSettings
+            Must equal the saved settings, except for ``device``.
+        fingerprint : str
+            Must equal the saved :func:`data_fingerprint`.
+
+        Returns
+        -------
+        RunDirectory
+
+        Raises
+        ------
+        CheckpointError
+            When the directory is missing or not a run directory, has another
+            format, or the settings or data differ (the message names them).
+        """
         path = Path(path)
         manifest = cls.read_manifest(path)
         differences = settings_differences(manifest.get("settings", {}), settings)
