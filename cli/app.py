@@ -11,7 +11,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from ifl_core.errors import ConfigError, IFLError
+from ifl_core.errors import ConfigError, IFLError, OutputError
 
 app = typer.Typer(
     name="ifl",
@@ -320,7 +320,12 @@ def extract(
                 progress=progress, run_dir=run_dir, resume=resume is not None,
                 run_info=run_info, deterministic=deterministic,
             )
-            written = write_run(run, output)
+            try:
+                written = write_run(run, output)
+            except OutputError as exc:
+                raise OutputError(
+                    f"{exc}; every fold is saved, continue with --resume {run_dir}"
+                ) from None
     except KeyboardInterrupt:
         progress.close()
         saved = RunDirectory(run_dir, {}).finished() if run_dir.is_dir() else []

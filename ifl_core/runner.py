@@ -205,7 +205,14 @@ def write_run(run: ExtractionRun, output: Path) -> list[Path]:
     remove_stale_temporaries(output)
     try:
         write_json_atomic(record_path(output), run.record)
-        written = save_features(output, run.result.features, run.result.columns, extra)
+        try:
+            written = save_features(
+                output, run.result.features, run.result.columns, extra
+            )
+        except BaseException:
+            with contextlib.suppress(OSError):
+                record_path(output).unlink()
+            raise
     except OSError as exc:
         raise OutputError(
             f"cannot write {output}: {exc.strerror or type(exc).__name__}"

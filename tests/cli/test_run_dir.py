@@ -111,3 +111,30 @@ def test_temporary_files_of_a_killed_write_are_removed_by_the_next(tmp_path):
 
     assert not any(path.exists() for path in stale)
     assert keep.exists()
+
+
+def test_a_failed_write_keeps_the_folds_for_a_resume(tmp_path, monkeypatch):
+    out = tmp_path / "f.npz"
+
+    def disk_full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("ifl_core.runner.save_features", disk_full)
+    failed = run("-o", str(out))
+    monkeypatch.undo()
+
+    assert failed.exit_code == 2
+    assert failed.stderr.strip().splitlines() == [
+        f"error: cannot write {out}: No space left on device; every fold is saved, "
+        f"continue with --resume {tmp_path / 'f.ckpt'}"
+    ]
+    assert not out.exists()
+    assert not (tmp_path / "f.run.json").exists()
+
+    resumed = runner.invoke(app, ["extract", "--resume", str(tmp_path / "f.ckpt"),
+                                  "-q"])
+
+    assert resumed.exit_code == 0, resumed.output
+    record = json.loads((tmp_path / "f.run.json").read_text())
+    assert record["resumed_folds"] == [0, 1, 2]
+    assert np.load(out)["features"].shape == (1797, 11)
