@@ -297,6 +297,8 @@ class RunDirectory:
 
     def remove(self) -> None:
         """Delete the run directory's own files, then the directory if it is empty."""
+        if not self.path.is_dir():
+            return
         for item in self.path.iterdir():
             if item.name == MANIFEST or item.name.startswith("fold_") or (
                 item.name.startswith(".") and item.name.endswith(".part")
