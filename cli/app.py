@@ -11,7 +11,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from ifl_core.errors import ConfigError, IFLError
+from ifl_core.errors import ConfigError, IFLError, OutputError
 
 app = typer.Typer(
     name="ifl",
@@ -52,7 +52,7 @@ def guarded(func):
         try:
             return func(*args, **kwargs)
         except IFLError as exc:
-            raise fail(str(exc)) from None
+            raise fail(" ".join(str(exc).split("\n"))) from None
         except KeyboardInterrupt:
             raise fail("interrupted; no output was written", code=130) from None
 
@@ -71,6 +71,8 @@ def list_plugins(
     from ifl_core.hookspecs import PLUGIN_API_VERSION
     from ifl_core.registry import build_plugin_manager, hooks_of
 
+    # The failures are listed below; the registry's own warnings would repeat them.
+    setup_logging(0, quiet=True)
     pm, registry = build_plugin_manager()
     rows = [
         {
@@ -266,20 +268,55 @@ def extract(
         typer.Option("--resources", help="Dask worker resource each fold needs, "
                      "KEY=VALUE, e.g. GPU=1 (repeatable; dask only)."),
     ] = None,
+    run_dir: Annotated[
+        Optional[Path],
+        typer.Option(help="Keep a checkpoint of every finished fold here (kept after "
+                     "the run). Default: <output name>.ckpt, removed on success."),
+    ] = None,
+    resume: Annotated[
+        Optional[Path],
+        typer.Option(help="Continue the killed run saved in this run directory; "
+                     "settings, input and output default to the saved run's."),
+    ] = None,
+    deterministic: Annotated[
+        bool, typer.Option(help="PyTorch's strict deterministic algorithms.")
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress, no summary.")] = False,
     verbose: Annotated[int, typer.Option("--verbose", "-v", count=True)] = 0,
 ) -> None:
     """Learn IFL features (clustering mode) and write them with a run record."""
+    from ifl_cli.runs import (
+        default_run_dir,
+        merge_clusterer_params,
+        resume_values,
+        sigterm_as_interrupt,
+    )
+    from ifl_core.checkpoint import RunDirectory
     from ifl_core.data import bundled_digits
     from ifl_core.executors import make_executor
-    from ifl_core.io import check_output_path, load_labels, load_matrix
+    from ifl_core.io import check_input_key, check_output_path, load_labels, load_matrix
     from ifl_core.runner import extract as run_extract
     from ifl_core.runner import write_run
     from ifl_core.settings import make_settings
 
     setup_logging(verbose, quiet)
-    values = load_config(config) if config else {}
-    clusterer_params = dict(values.pop("clusterer_params", {}) or {})
+    if resume and run_dir and run_dir.resolve() != resume.resolve():
+        raise ConfigError(
+            f"--run-dir {run_dir} and --resume {resume} name different run directories"
+        )
+    values, manifest = resume_values(resume) if resume else ({}, {})
+    clusterer_params = merge_clusterer_params(values, "")
+    if manifest:
+        input = input or (Path(manifest["input"]) if manifest.get("input") else None)
+        key = key or manifest.get("key")
+        if groups is None and manifest.get("groups"):
+            groups = Path(manifest["groups"])
+        output = output or Path(manifest["output"])
+        overwrite = overwrite or bool(manifest.get("overwrite"))
+        deterministic = deterministic or bool(manifest.get("deterministic"))
+    config_values = load_config(config) if config else {}
+    clusterer_params.update(merge_clusterer_params(config_values, "config: "))
+    values.update(config_values)
     overrides = {
         "pretrain_epochs": pretrain_epochs,
         "max_iterations": max_iterations,
@@ -303,6 +340,7 @@ def extract(
         data_info = {"source": "bundled scikit-learn digits, scaled to [0, 1]"}
         values.setdefault("n_clusters", 10)
     else:
+        check_input_key(input, key)
         X = load_matrix(input, key)
         data_info = {"source": str(input)}
         if "n_clusters" not in values:
@@ -318,6 +356,10 @@ def extract(
         stamp = time.strftime("%Y%m%d-%H%M%S")
         output = Path(f"ifl-{settings.clusterer}-{stamp}.npz")
     output = check_output_path(output, overwrite=overwrite)
+    keep_run_dir = bool(manifest.get("keep_run_dir")) if resume else run_dir is not None
+    run_dir = resume or run_dir or default_run_dir(output)
+    if not resume and overwrite and (run_dir / "manifest.json").exists():
+        RunDirectory(run_dir, {}).remove()
 
     fold_executor = make_executor(
         executor, jobs=jobs, scheduler=scheduler,
@@ -325,14 +367,39 @@ def extract(
     )
 
     progress = Progress(enabled=not quiet)
+    run_info = {
+        "input": None if input is None else str(input.resolve()),
+        "key": key,
+        "groups": None if groups is None else str(groups.resolve()),
+        "output": str(output.resolve()),
+        "overwrite": overwrite,
+        "keep_run_dir": keep_run_dir,
+        "deterministic": deterministic,
+    }
     try:
-        run = run_extract(
-            X, settings, report_labels=report_labels, data_info=data_info,
-            groups=row_groups, progress=progress, executor=fold_executor,
-        )
+        with sigterm_as_interrupt():
+            run = run_extract(
+                X, settings, report_labels=report_labels, data_info=data_info,
+                groups=row_groups, progress=progress, executor=fold_executor,
+                run_dir=run_dir, resume=resume is not None, run_info=run_info,
+                deterministic=deterministic,
+            )
+            try:
+                written = write_run(run, output)
+            except OutputError as exc:
+                raise OutputError(
+                    f"{exc}; every fold is saved, continue with --resume {run_dir}"
+                ) from None
+    except KeyboardInterrupt:
+        progress.close()
+        saved = RunDirectory(run_dir, {}).finished() if run_dir.is_dir() else []
+        hint = (f"; {len(saved)} finished fold(s) are saved, continue with "
+                f"--resume {run_dir}") if saved else ""
+        raise fail(f"interrupted; no output was written{hint}", code=130) from None
     finally:
         progress.close()
-    written = write_run(run, output)
+    if not keep_run_dir:
+        RunDirectory(run_dir, {}).remove()
 
     if not quiet:
         shape = run.result.features.shape

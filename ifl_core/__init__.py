@@ -11,6 +11,7 @@ The public API:
 from importlib.metadata import PackageNotFoundError, version
 
 from ifl_core.errors import (
+    CheckpointError,
     ConfigError,
     DataError,
     DeviceError,
@@ -32,6 +33,7 @@ except PackageNotFoundError:  # running from a source tree that is not installed
 
 __all__ = [
     "ENTRY_POINT_GROUP",
+    "CheckpointError",
     "ConfigError",
     "DataError",
     "DeviceError",

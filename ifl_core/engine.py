@@ -17,13 +17,14 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ifl_core.devices import check_device
 from ifl_core.errors import ConfigError, DataError, PluginError
 from ifl_core.executors import Executor, InProcessExecutor
+from ifl_core.guard import first_line, plugin_guard
 from ifl_core.interfaces import (
     Clusterer,
     ClusterTracker,
@@ -36,6 +37,9 @@ from ifl_core.interfaces import (
 from ifl_core.matching import clustering_accuracy
 from ifl_core.registry import Registry, get_registry
 from ifl_core.settings import RunSettings
+
+if TYPE_CHECKING:
+    from ifl_core.checkpoint import RunDirectory
 
 log = logging.getLogger(__name__)
 
@@ -190,14 +194,8 @@ def fit_model(components: Components, X: Any, rows: np.ndarray, index: int) -> C
     """Fit a fresh clusterer for model ``index`` on ``X[rows]``; name it on failure."""
     model = components.new_clusterer(index)
     name = components.settings.clusterer
-    try:
+    with plugin_guard("clusterer", name, f"on model {index}"):
         model.fit(X[rows])
-    except (DataError, ConfigError, PluginError, MemoryError, KeyboardInterrupt):
-        raise
-    except Exception as exc:
-        raise PluginError(
-            f"clusterer {name!r} failed on model {index}: {type(exc).__name__}: {exc}"
-        ) from exc
     labels = np.asarray(model.labels_)
     centroids = np.asarray(model.centroids_)
     s = components.settings.n_clusters
@@ -209,6 +207,10 @@ def fit_model(components: Components, X: Any, rows: np.ndarray, index: int) -> C
         )
     if labels.min() < 0 or labels.max() >= s:
         raise PluginError(f"clusterer {name!r} gave cluster numbers outside 0..{s - 1}")
+    if not np.isfinite(centroids).all():
+        raise PluginError(
+            f"clusterer {name!r} gave NaN or infinite centroids on model {index}"
+        )
     return model
 
 
@@ -216,7 +218,14 @@ def run_fold(components: Components, X: Any, fold: Fold, index: int) -> FoldOutc
     """Fit on the inner train of ``fold`` and encode its inner test."""
     start = time.perf_counter()
     model = fit_model(components, X, fold.train, index)
-    z_test = np.asarray(model.encode(X[fold.test]), dtype=np.float64)
+    name = components.settings.clusterer
+    with plugin_guard("clusterer", name, f"encoding the inner test of model {index}"):
+        z_test = np.asarray(model.encode(X[fold.test]), dtype=np.float64)
+    if not np.isfinite(z_test).all():
+        raise PluginError(
+            f"clusterer {name!r} encoded inner-test rows of model {index} as NaN "
+            "or infinity"
+        )
     return _outcome(components, model, index, fold, z_test, time.perf_counter() - start)
 
 
@@ -269,7 +278,8 @@ def compute_features(metrics: Sequence[ErrorMetric], ctx: ErrorContext) -> np.nd
             block = np.asarray(metric.compute(ctx), dtype=np.float64)
         except Exception as exc:
             raise PluginError(
-                f"error metric {metric.name!r} failed: {type(exc).__name__}: {exc}"
+                f"error metric {metric.name!r} failed: {type(exc).__name__}: "
+                f"{first_line(exc)}"
             ) from exc
         expected = (len(ctx.z), len(metric.columns(ctx.n_clusters)))
         if block.shape != expected:
@@ -277,11 +287,12 @@ def compute_features(metrics: Sequence[ErrorMetric], ctx: ErrorContext) -> np.nd
                 f"error metric {metric.name!r} returned shape {block.shape}, "
                 f"expected {expected}"
             )
+        if not np.isfinite(block).all():
+            raise PluginError(
+                f"error metric {metric.name!r} produced NaN or infinite features"
+            )
         blocks.append(block)
-    features = np.hstack(blocks)
-    if not np.isfinite(features).all():
-        raise PluginError("an error metric produced NaN or infinite features")
-    return features
+    return np.hstack(blocks)
 
 
 class FoldTask:
@@ -305,15 +316,28 @@ def fit_folds(
     folds: list[Fold],
     notify: ProgressCallback,
     executor: Executor | None = None,
+    checkpoint: RunDirectory | None = None,
 ) -> list[FoldOutcome]:
     """Fit one model per fold on ``executor``, reporting each as it finishes.
 
-    Outcomes arrive in the order the executor completes them; they are returned in
-    fold order.
+    With a ``checkpoint`` run directory, a fold saved there is loaded instead of
+    fitted, and every fold fitted here is saved as soon as it arrives. Outcomes
+    arrive in the order the executor completes them; they are returned in fold
+    order.
     """
     executor = executor or InProcessExecutor()
     done: dict[int, FoldOutcome] = {}
-    for outcome in executor.map(FoldTask(components, folds), X, range(len(folds))):
+    pending = []
+    for index, fold in enumerate(folds):
+        outcome = checkpoint.load(index, fold) if checkpoint else None
+        if outcome is None:
+            pending.append(index)
+            continue
+        done[index] = outcome
+        notify("fit_done", index=index, seconds=outcome.seconds)
+    for outcome in executor.map(FoldTask(components, folds), X, pending):
+        if checkpoint:
+            checkpoint.save(outcome)
         done[outcome.index] = outcome
         notify("fit_done", index=outcome.index, seconds=outcome.seconds)
     return [done[index] for index in range(len(folds))]
@@ -330,6 +354,7 @@ def run_inner_folding(
     extra_partitions: Sequence[Partition] = (),
     progress: ProgressCallback | None = None,
     executor: Executor | None = None,
+    checkpoint: RunDirectory | None = None,
 ) -> tuple[FoldingResult, list[np.ndarray]]:
     """Run inner folding on ``X`` and return the out-of-fold features.
 
@@ -338,12 +363,15 @@ def run_inner_folding(
     accuracy. ``extra_partitions`` (for example the whole-data model's) are tracked
     together with the folds; their permutations are returned second. ``executor``
     decides where the fold models are fitted (default: one after the other, here).
+    A ``checkpoint`` run directory keeps every finished fold (see :func:`fit_folds`).
     """
     n = X.shape[0]
     settings = components.settings
     if n < settings.n_folds:
         raise DataError(f"X has {n} rows, fewer than the {settings.n_folds} folds")
-    folds = components.fold_strategy.split(n, y=y, groups=groups)
+    strategy = components.fold_strategy
+    with plugin_guard("fold strategy", strategy.name):
+        folds = strategy.split(n, y=y, groups=groups)
     _check_folds(folds, n)
     for fold in folds:
         if len(fold.train) < settings.n_clusters:
@@ -354,7 +382,7 @@ def run_inner_folding(
 
     notify = progress or (lambda *a, **k: None)
     notify("start", total=len(folds))
-    outcomes = fit_folds(X, components, folds, notify, executor)
+    outcomes = fit_folds(X, components, folds, notify, executor, checkpoint)
 
     result, extra_perms = assemble(
         outcomes, folds, n, components, y=y, n_classes=n_classes,
@@ -381,8 +409,14 @@ def assemble(
     """Track the fold models' clusters and compute every row's features."""
     s = components.settings.n_clusters
     partitions = [o.partition for o in outcomes] + list(extra_partitions)
-    perms = components.tracker.align(partitions, s, y)
-    perms = [np.asarray(p, dtype=np.int64) for p in perms]
+    with plugin_guard("tracker", components.tracker.name):
+        perms = components.tracker.align(partitions, s, y)
+        perms = [np.asarray(p, dtype=np.int64) for p in perms]
+    if len(perms) != len(partitions):
+        raise PluginError(
+            f"tracker {components.tracker.name!r} returned {len(perms)} permutations "
+            f"for {len(partitions)} models"
+        )
     for p in perms:
         if sorted(p.tolist()) != list(range(s)):
             raise PluginError(f"tracker returned {p.tolist()}, not a permutation of 0..{s-1}")

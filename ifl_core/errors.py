@@ -42,5 +42,9 @@ class OutputError(IFLError):
     """An output cannot be written where the user asked."""
 
 
+class CheckpointError(IFLError):
+    """A run directory cannot be created, or a saved run cannot be resumed."""
+
+
 class NotFittedError(IFLError, _SklearnNotFittedError):
     """An estimator was used before ``fit``."""

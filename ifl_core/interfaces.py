@@ -23,6 +23,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict
+from scipy.spatial.distance import cdist
 
 
 class PluginParams(BaseModel):
@@ -207,16 +208,29 @@ class ErrorContext:
 
     @cached_property
     def distances(self) -> np.ndarray:
-        """Euclidean distance of every inner-test row to every centroid, (m, s)."""
+        """Euclidean distance of every inner-test row to every centroid, (m, s).
+
+        Computed from the differences, not from ``|z|² - 2 z·μ + |μ|²``, which loses
+        all precision for a row that sits on a centroid far from the origin.
+        """
         z = np.asarray(self.z, dtype=np.float64)
         c = np.asarray(self.centroids, dtype=np.float64)
-        sq = (z * z).sum(1)[:, None] - 2.0 * z @ c.T + (c * c).sum(1)[None, :]
-        return np.sqrt(np.maximum(sq, 0.0))
+        return cdist(z, c)
 
     @cached_property
     def nearest(self) -> np.ndarray:
-        """Index of the nearest centroid of every inner-test row, (m,)."""
-        return np.argmin(self.distances, axis=1)
+        """Index of the nearest centroid of every inner-test row, (m,).
+
+        Ties go to the tied cluster with the most inner-train rows. A clusterer
+        places two centroids on one point (up to float32 rounding) when the data
+        hold fewer distinct rows than clusters; the row then belongs to the
+        populated cluster, not to its empty twin. Distances within 1e-5 of the
+        centroids' scale count as tied.
+        """
+        d = self.distances
+        scale = 1.0 + float(np.abs(self.centroids).max(initial=0.0))
+        tied = d <= d.min(axis=1, keepdims=True) + 1e-5 * scale
+        return np.argmax(np.where(tied, self.cluster_sizes[None, :], -1), axis=1)
 
     @cached_property
     def cluster_sizes(self) -> np.ndarray:

@@ -16,6 +16,7 @@ import io
 import json
 import os
 import tempfile
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -49,8 +50,17 @@ def load_matrix(path: str | os.PathLike, key: str | None = None) -> np.ndarray:
         return _load_csv(path)
     except DataError:
         raise
-    except (OSError, EOFError, ValueError) as exc:
+    except (OSError, EOFError, ValueError, zipfile.BadZipFile) as exc:
         raise DataError(f"cannot read {path.name}: {_first_line(exc)}") from None
+
+
+def check_input_key(path: str | os.PathLike, key: str | None) -> None:
+    """Refuse an array name for an input that is not an ``.npz`` archive."""
+    if key is not None and Path(path).suffix.lower() != ".npz":
+        raise DataError(
+            f"--key {key!r} names an array inside an .npz, but the input is "
+            f"{Path(path).name}"
+        )
 
 
 def _first_line(exc: BaseException) -> str:

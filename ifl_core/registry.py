@@ -188,6 +188,20 @@ def _disabled() -> set[str]:
     return {part.strip() for part in raw.split(",") if part.strip()}
 
 
+#: Failures already logged in this process: a broken plugin is reported once, even
+#: when the registry is built again (``get_registry(refresh=True)``, a second command
+#: in the same process).
+_REPORTED: set[tuple[str, str]] = set()
+
+
+def _report(registry: Registry, source: Source, stage: str, message: str) -> None:
+    """Record a plugin failure in ``registry``; log it the first time it happens."""
+    registry.failures.append(LoadFailure(source.plugin, message))
+    if (source.plugin, message) not in _REPORTED:
+        _REPORTED.add((source.plugin, message))
+        log.warning("plugin %s failed to %s and is skipped: %s", source, stage, message)
+
+
 def _register(
     pm: pluggy.PluginManager, registry: Registry, plugin: Any, source: Source
 ) -> None:
@@ -200,9 +214,7 @@ def _register(
     except Exception as exc:  # a broken plugin must not stop the others
         if pm.is_registered(plugin):
             pm.unregister(plugin)
-        message = f"{type(exc).__name__}: {exc}"
-        registry.failures.append(LoadFailure(source.plugin, message))
-        log.warning("plugin %s failed to register and is skipped: %s", source, message)
+        _report(registry, source, "register", f"{type(exc).__name__}: {exc}")
 
 
 def _check_known_hooks(pm: pluggy.PluginManager, plugin: Any) -> None:
@@ -305,9 +317,7 @@ def build_plugin_manager(
             try:
                 plugin = ep.load()
             except Exception as exc:
-                message = f"{type(exc).__name__}: {exc}"
-                registry.failures.append(LoadFailure(ep.name, message))
-                log.warning("plugin %s failed to import and is skipped: %s", source, message)
+                _report(registry, source, "import", f"{type(exc).__name__}: {exc}")
                 continue
             _register(pm, registry, plugin, source)
 

@@ -6,7 +6,10 @@ tests) without typer.
 
 from __future__ import annotations
 
+import contextlib
+import glob
 import logging
+import os
 import platform
 import time
 from dataclasses import dataclass
@@ -16,12 +19,16 @@ from typing import Any
 
 import numpy as np
 
+from ifl_core.checkpoint import RunDirectory, data_fingerprint
+from ifl_core.determinism import deterministic as deterministic_mode
 from ifl_core.engine import Components, FoldingResult, ProgressCallback, run_inner_folding
-from ifl_core.errors import ConfigError, DataError
+from ifl_core.errors import ConfigError, DataError, OutputError
 from ifl_core.executors import Executor, InProcessExecutor
-from ifl_core.io import save_features, write_json_atomic
+from ifl_core.io import columns_path, save_features, write_json_atomic
 from ifl_core.settings import RunSettings
-from ifl_core.validation import check_matrix
+from ifl_core.validation import check_length, check_matrix, check_rows
+
+log = logging.getLogger(__name__)
 
 log = logging.getLogger(__name__)
 
@@ -61,32 +68,60 @@ def extract(
     groups: np.ndarray | None = None,
     progress: ProgressCallback | None = None,
     executor: Executor | None = None,
+    run_dir: str | os.PathLike | None = None,
+    resume: bool = False,
+    run_info: dict[str, Any] | None = None,
+    deterministic: bool = False,
 ) -> ExtractionRun:
     """Clustering-mode IFL on ``X``: out-of-fold features for every row.
 
-    ``report_labels`` (if known) are used only to report each fold model's clustering
-    accuracy on its inner train; they never reach the clusterer. ``groups`` (one
-    label per row) go to the fold strategy, for group-aware inner folding.
-    ``executor`` decides where the fold models are fitted (default: one after the
-    other, here); the features do not depend on it.
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features)
+    settings : RunSettings
+    report_labels : array of shape (n_samples,), optional
+        Used only to report each fold model's clustering accuracy on its inner
+        train; they never reach the clusterer.
+    data_info : dict, optional
+        Where the data came from, for the run record.
+    progress : callable, optional
+        ``progress(event, **details)``, see :mod:`ifl_core.engine`.
+    run_dir : path, optional
+        Run directory that keeps a checkpoint of every finished fold.
+    resume : bool
+        Continue the run saved in ``run_dir`` (same settings and data) instead of
+        starting one there.
+    run_info : dict, optional
+        Further values for a new run directory's manifest (input, output, …).
+    deterministic : bool
+        Run in PyTorch's strict deterministic mode.
+    groups : array of shape (n_samples,), optional
+        Group of every row, for group-aware inner folding.
+    executor : Executor, optional
+        Where the fold models are fitted (default: one after the other, here); the
+        features do not depend on it.
     """
     X = check_matrix(X)
-    if X.shape[0] < settings.n_clusters:
-        raise DataError(
-            f"X has {X.shape[0]} rows, fewer than the {settings.n_clusters} clusters"
-        )
+    check_rows(X.shape[0], settings.n_clusters, settings.n_folds)
     components = Components(settings)
-    if report_labels is not None and len(report_labels) != X.shape[0]:
-        raise DataError(
-            f"report labels have {len(report_labels)} entries but X has {X.shape[0]} rows"
+    if report_labels is not None:
+        check_length(report_labels, X.shape[0], "report labels")
+    fingerprint = data_fingerprint(X)
+    store = None
+    if run_dir is not None and resume:
+        store = RunDirectory.resume(run_dir, settings, fingerprint)
+    elif run_dir is not None:
+        store = RunDirectory.create(
+            run_dir, settings, fingerprint, X.shape[0], **(run_info or {})
         )
     groups = _check_groups(groups, X.shape[0], components)
     executor = executor or InProcessExecutor()
     started = time.time()
-    result, _ = run_inner_folding(
-        X, components, report_labels=report_labels, groups=groups, progress=progress,
-        executor=executor,
-    )
+    with deterministic_mode(deterministic):
+        result, _ = run_inner_folding(
+            X, components, report_labels=report_labels, groups=groups,
+            progress=progress, executor=executor, checkpoint=store,
+        )
     record = {
         "mode": "clustering",
         "settings": settings.model_dump(),
@@ -95,7 +130,13 @@ def extract(
             "tracker": components.tracker.name,
         },
         "clusterer_params": components.clusterer_params.model_dump(),
-        "data": {"rows": int(X.shape[0]), "features": int(X.shape[1]), **(data_info or {})},
+        "data": {
+            "rows": int(X.shape[0]),
+            "features": int(X.shape[1]),
+            "fingerprint": fingerprint,
+            **(data_info or {}),
+        },
+        "deterministic": bool(deterministic),
         "columns": result.columns,
         "versions": package_versions(),
         "executor": executor.describe(),
@@ -114,12 +155,29 @@ def extract(
     }
     if groups is not None:
         record["data"]["groups"] = int(len(np.unique(groups)))
+    if store is not None:
+        record["run_dir"] = str(store.path)
+        record["resumed_folds"] = list(store.loaded)
+        if store.loaded:
+            log.info("%d of %d folds loaded from %s", len(store.loaded),
+                     len(result.outcomes), store.path)
     if result.fold_accuracy:
         record["mean_fold_accuracy"] = float(np.mean(result.fold_accuracy))
+    record["warnings"] = degenerate_warnings(result)
+    return ExtractionRun(result, record)
+
+
+def degenerate_warnings(result: FoldingResult) -> list[str]:
+    """Warnings about fold models that collapsed or left clusters empty."""
+    warnings = []
     collapsed = [o.index for o in result.outcomes if o.info.get("collapsed")]
     if collapsed:
-        record["warnings"] = [f"fold model(s) {collapsed} collapsed into one cluster"]
-    return ExtractionRun(result, record)
+        warnings.append(f"fold model(s) {collapsed} collapsed into one cluster")
+    empty = [o.index for o in result.outcomes
+             if o.info.get("empty_clusters") and not o.info.get("collapsed")]
+    if empty:
+        warnings.append(f"fold model(s) {empty} left some clusters empty")
+    return warnings
 
 
 def _check_groups(
@@ -154,15 +212,46 @@ def _jsonable(info: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def remove_stale_temporaries(output: Path) -> None:
+    """Delete hidden temporary files that a killed run left beside ``output``.
+
+    They are named ``.<name>.<random>.part`` (see :func:`ifl_core.io.atomic_path`)
+    for the features, their column names and the run record.
+    """
+    names = [output.name, record_path(output).name, columns_path(output).name]
+    for name in names:
+        for stale in output.parent.glob(f".{glob.escape(name)}.*.part"):
+            with contextlib.suppress(OSError):
+                stale.unlink()
+                log.debug("removed stale temporary file %s", stale)
+
+
 def record_path(output: Path) -> Path:
     """The run record's path beside ``output``: ``<name>.run.json``."""
     return output.with_name(output.name[: -len(output.suffix)] + ".run.json")
 
 
 def write_run(run: ExtractionRun, output: Path) -> list[Path]:
-    """Write the features (with ``fold_of_row`` in ``.npz``) and the run record."""
+    """Write the run record, then the features (with ``fold_of_row`` in ``.npz``).
+
+    Each file is written whole or not at all. The record goes first, so that an
+    existing features file always has its record beside it.
+    """
     extra = {"fold_of_row": run.result.fold_of_row}
-    written = save_features(output, run.result.features, run.result.columns, extra)
     run.record["output"] = str(output)
-    write_json_atomic(record_path(output), run.record)
+    remove_stale_temporaries(output)
+    try:
+        write_json_atomic(record_path(output), run.record)
+        try:
+            written = save_features(
+                output, run.result.features, run.result.columns, extra
+            )
+        except BaseException:
+            with contextlib.suppress(OSError):
+                record_path(output).unlink()
+            raise
+    except OSError as exc:
+        raise OutputError(
+            f"cannot write {output}: {exc.strerror or type(exc).__name__}"
+        ) from None
     return [*written, record_path(output)]

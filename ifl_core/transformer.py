@@ -16,11 +16,17 @@ from ifl_core.engine import (
     run_inner_folding,
     tracked_context,
 )
-from ifl_core.errors import ConfigError, DataError, NotFittedError
+from ifl_core.errors import ConfigError, NotFittedError
 from ifl_core.executors import Executor
 from ifl_core.interfaces import Clusterer, Partition
 from ifl_core.settings import RunSettings, make_settings
-from ifl_core.validation import check_matrix, encode_labels
+from ifl_core.validation import (
+    check_class_counts,
+    check_matrix,
+    check_rows,
+    check_width,
+    encode_labels,
+)
 
 _OUTPUTS = ("ifl", "both")
 _SCALINGS = ("none", "standard")
@@ -187,8 +193,9 @@ class IFLTransformer(TransformerMixin, BaseEstimator):
         components = Components(settings, has_labels=codes is not None)
         if not components.clusterer_cls.accepts_sparse and sp.issparse(X):
             X = check_matrix(X.toarray())
-        if n < settings.n_clusters:
-            raise DataError(f"X has {n} rows, fewer than the {settings.n_clusters} clusters")
+        check_rows(n, settings.n_clusters, settings.n_folds)
+        if codes is not None and components.fold_strategy.name == "stratified":
+            check_class_counts(classes[codes], settings.n_folds)
 
         model = fit_model(components, X, np.arange(n), settings.n_folds)
         whole = Partition(np.arange(n), np.asarray(model.labels_, dtype=np.int64))
@@ -232,11 +239,7 @@ class IFLTransformer(TransformerMixin, BaseEstimator):
         """Unscaled IFL features of new rows, from the whole-data clusterer."""
         self._check_fitted()
         X = check_matrix(X)
-        if X.shape[1] != self.n_features_in_:
-            raise DataError(
-                f"X has {X.shape[1]} features, but the transformer was fitted with "
-                f"{self.n_features_in_}"
-            )
+        check_width(X, self.n_features_in_, fitted="the transformer")
         if not self.components_.clusterer_cls.accepts_sparse and sp.issparse(X):
             X = X.toarray()
         ctx = tracked_context(
