@@ -88,7 +88,7 @@ CASES = [
     ("ill-typed plugin parameter", lambda t: ["-p", "n_init=many"],
      "clusterer_params.n_init: Input should be a valid integer"),
     ("unknown clusterer", lambda t: ["--clusterer", "dek"],
-     "unknown clusterer 'dek'; available: dec, kmeans"),
+     "unknown clusterer 'dek'; available: ae-kmeans, dec, gmm, idec, kmeans"),
     ("unknown metric", lambda t: ["--metric", "confidance"],
      "unknown metric 'confidance'; available: "),
     ("unknown fold strategy",
