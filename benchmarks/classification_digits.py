@@ -28,6 +28,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import torch
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.model_selection import train_test_split
 from sklearn.neighbors import KNeighborsClassifier
@@ -78,7 +79,9 @@ def _log_progress(event: str, **details) -> None:
 
 def ifl_features(X_tr, y_tr, X_te, seed, args, cache: Path | None):
     """Out-of-fold training features, test features and the fold models' ACC."""
-    path = None if cache is None else cache / f"ifl-seed{seed}.npz"
+    tag = (f"{args.clusterer}-r{args.folds}-e{args.pretrain_epochs}"
+           f"-i{args.max_iterations}")
+    path = None if cache is None else cache / f"ifl-{tag}-seed{seed}.npz"
     if path is not None and path.exists():
         with np.load(path) as data:
             return (data["train"], data["test"], list(data["columns"]),
@@ -174,21 +177,27 @@ def main() -> None:
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--cache", type=Path, default=None,
                         help="folder for the IFL features of each seed (reused)")
-    parser.add_argument("--json", type=Path, default=None, help="write raw results")
+    parser.add_argument("--json", type=Path, default=None,
+                        help="write raw results (rewritten after every seed)")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="torch threads (1 is fastest on a busy machine)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    torch.set_num_threads(args.threads)
 
     X, y = bundled_digits()
-    results = [run_seed(X, y, seed, args, args.cache) for seed in args.seeds]
-    fold_acc = np.array([r["fold_acc"] for r in results])
-    summary = {
-        "settings": {k: (str(v) if isinstance(v, Path) else v)
-                     for k, v in vars(args).items()},
-        "mean_fold_acc": float(fold_acc.mean()),
-        "results": results,
-    }
-    if args.json is not None:
-        args.json.write_text(json.dumps(summary, indent=2))
+    results = []
+    for seed in args.seeds:
+        results.append(run_seed(X, y, seed, args, args.cache))
+        fold_acc = np.array([r["fold_acc"] for r in results])
+        summary = {
+            "settings": {k: (str(v) if isinstance(v, Path) else v)
+                         for k, v in vars(args).items()},
+            "mean_fold_acc": float(fold_acc.mean()),
+            "results": results,
+        }
+        if args.json is not None:
+            args.json.write_text(json.dumps(summary, indent=2))
     print(table(results))
     print(f"\nmean DEC ACC of the fold models on their inner train: "
           f"{100 * fold_acc.mean():.2f} % (seeds {args.seeds})")

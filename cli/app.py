@@ -218,10 +218,28 @@ def extract(
                      "Default: ifl-<clusterer>-<time>.npz"),
     ] = None,
     overwrite: Annotated[bool, typer.Option(help="Replace an existing output.")] = False,
+    labels: Annotated[
+        Optional[Path], typer.Option(help="Class labels of --input (.npy, .npz, .csv): "
+                                     "classification mode.")
+    ] = None,
+    test: Annotated[
+        Optional[Path], typer.Option(help="Test matrix; features go to <output>.test.")
+    ] = None,
+    technique: Annotated[
+        Optional[int], typer.Option(help="Classification layout: 2 wide (default), "
+                                    "1 versions. Without --input: digits 70/30 split.")
+    ] = None,
+    with_primary: Annotated[
+        bool, typer.Option(help="Classification: primary features before IFL ones.")
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress, no summary.")] = False,
     verbose: Annotated[int, typer.Option("--verbose", "-v", count=True)] = 0,
 ) -> None:
-    """Learn IFL features (clustering mode) and write them with a run record."""
+    """Learn IFL features and write them with a run record.
+
+    Clustering mode by default; with --labels, --test, --technique or
+    --with-primary, classification mode (training and test features).
+    """
     from ifl_core.data import bundled_digits
     from ifl_core.io import check_output_path, load_matrix
     from ifl_core.runner import extract as run_extract
@@ -246,6 +264,15 @@ def extract(
             values[name] = value
     values["clusterer_params"] = clusterer_params
     values.setdefault("clusterer", "dec")
+
+    if labels is not None or test is not None or technique is not None or with_primary:
+        from ifl_cli.classify import run_classification
+
+        return run_classification(
+            values, input=input, key=key, labels=labels, test=test,
+            technique=technique, with_primary=with_primary, output=output,
+            overwrite=overwrite, quiet=quiet, progress=Progress(enabled=not quiet),
+        )
 
     report_labels = None
     if input is None:

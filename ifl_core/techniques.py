@@ -249,7 +249,9 @@ class IFLVersionClassifier(ClassifierMixin, BaseEstimator):
         if self.output not in _OUTPUTS:
             raise ConfigError(f"output must be one of {_OUTPUTS}, got {self.output!r}")
         if self.scaling not in _SCALINGS:
-            raise ConfigError(f"scaling must be one of {_SCALINGS}, got {self.scaling!r}")
+            raise ConfigError(
+                f"scaling must be one of {_SCALINGS}, got {self.scaling!r}"
+            )
         if self.aggregate not in _AGGREGATES:
             raise ConfigError(
                 f"aggregate must be one of {_AGGREGATES}, got {self.aggregate!r}"
@@ -300,4 +302,5 @@ class IFLVersionClassifier(ClassifierMixin, BaseEstimator):
 
     def predict(self, X: Any) -> np.ndarray:
         """Predicted class of every row from the scores of its versions."""
-        return predict_from_scores(self.version_scores(X), self.classes_, self.aggregate)
+        scores = self.version_scores(X)
+        return predict_from_scores(scores, self.classes_, self.aggregate)

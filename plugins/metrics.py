@@ -1,4 +1,4 @@
-"""Error metrics ``confidence``, ``weight`` and ``accuracy`` (accuracy of assignment)."""
+"""Error metrics ``confidence``, ``weight`` and ``accuracy`` (of assignment)."""
 
 from __future__ import annotations
 
@@ -74,7 +74,7 @@ class AccuracyOfAssignment(ErrorMetric):
     """
 
     name = "accuracy"
-    description = "clustering accuracy of the nearest cluster on the inner train (1 column)"
+    description = "clustering accuracy of the nearest cluster (1 column, needs labels)"
     requires_labels = True
     Params = AccuracyParams
 

@@ -7,7 +7,11 @@ import pytest
 
 from ifl_core.errors import ConfigError
 from ifl_core.interfaces import Partition
-from ifl_plugins.trackers import HungarianTracker, LabelsTracker, map_clusters_to_classes
+from ifl_plugins.trackers import (
+    HungarianTracker,
+    LabelsTracker,
+    map_clusters_to_classes,
+)
 
 
 def test_recovers_a_known_permutation_of_clusters():
