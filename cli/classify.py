@@ -69,7 +69,10 @@ def run_classification(
         values.setdefault("n_clusters", 10)
     else:
         if labels is None:
-            raise ConfigError("--technique and --test need --labels with --input")
+            raise ConfigError(
+                "classification mode (--technique, --test, --with-primary) needs "
+                "--labels with --input"
+            )
         X_train = load_matrix(input, key)
         data = {
             "X_train": X_train, "y_train": load_labels(labels),

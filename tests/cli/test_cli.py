@@ -159,5 +159,5 @@ def test_classification_errors_are_one_line(tmp_path):
     result = runner.invoke(app, ["extract", "--input", str(tmp_path / "x.npy"),
                                  "--technique", "1"])
     assert result.exit_code == 2
-    assert "need --labels" in result.stderr
+    assert "needs --labels with --input" in result.stderr
     assert "Traceback" not in result.output

@@ -254,3 +254,20 @@ def test_version_classifier_errors(split):
         IFLVersionClassifier(ifl()).predict(X)
     with pytest.raises(ConfigError, match="output must be one of"):
         IFLVersionClassifier(ifl(), output="wide").fit(X, y)
+
+
+def test_a_class_missing_from_an_inner_train_is_handled(split):
+    X, y, X_test, _ = split
+    rare = y.copy()
+    rare[0] = 10  # an eleventh class with a single row: one inner train lacks it
+
+    tr = ifl(fold_strategy="kfold").fit(X, rare)
+
+    lacking = [o for o in tr.folding_.outcomes if 0 not in o.train]
+    assert len(lacking) == 1
+    assert tr.train_features_.shape == (300, 2 + 11)
+    assert np.isfinite(tr.train_features_).all()
+    assert tr.transform(X_test).shape == (120, 13)
+    # the stratified default refuses a class with fewer rows than folds
+    with pytest.raises(ValueError, match="fewer than the 3 folds"):
+        ifl().fit(X, rare)
