@@ -199,7 +199,7 @@ def main() -> None:
         if args.json is not None:
             args.json.write_text(json.dumps(summary, indent=2))
     print(table(results))
-    print(f"\nmean DEC ACC of the fold models on their inner train: "
+    print(f"\nmean {args.clusterer} ACC of the fold models on their inner train: "
           f"{100 * fold_acc.mean():.2f} % (seeds {args.seeds})")
     ifl_seconds = [r["ifl_seconds"] for r in results]
     print(f"IFL fit per seed: {np.mean(ifl_seconds):.0f} s "
