@@ -63,9 +63,8 @@ class AccuracyOfAssignment(ErrorMetric):
     Edge cases, all computed on the inner train:
 
     * an empty cluster has accuracy 0;
-    * a cluster matched to a class that has no rows in this inner train has
-      accuracy 0 (none of its members can carry that class);
-    * with more clusters than classes, the clusters left unmatched get 0
+    * classes with no row in this inner train take part in no match;
+    * with more clusters than (present) classes, the clusters left unmatched get 0
       (``unmatched="zero"``, the clustering-accuracy reading) or the share of their
       most frequent class (``unmatched="majority"``).
 
@@ -121,6 +120,8 @@ def cluster_accuracies(
     n_classes = int(y.max()) + 1 if n_classes is None else int(n_classes)
     counts = contingency(clusters, y, n_clusters, n_classes)
     sizes = counts.sum(axis=1)
+    # classes absent from these rows take part in no match, as in the labels tracker
+    counts = counts[:, counts.sum(axis=0) > 0]
     class_of_cluster = match(counts)
 
     hits = np.zeros(n_clusters)

@@ -19,7 +19,8 @@ def test_list_plugins_json_has_every_builtin_with_kind():
     rows = {(p["name"], p["kind"]) for p in json.loads(result.stdout)["plugins"]}
     for pair in [("dec", "clusterer"), ("kmeans", "clusterer"), ("kfold", "fold_strategy"),
                  ("stratified", "fold_strategy"), ("hungarian", "tracker"),
-                 ("confidence", "metric"), ("weight", "metric")]:
+                 ("confidence", "metric"), ("weight", "metric"),
+                 ("labels", "tracker"), ("accuracy", "metric")]:
         assert pair in rows
 
 

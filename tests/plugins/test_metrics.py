@@ -78,3 +78,15 @@ def test_accuracy_without_labels_is_a_clear_error():
 
     with pytest.raises(ValueError, match="needs the labels"):
         AccuracyOfAssignment().compute(ctx)
+
+
+def test_absent_class_takes_part_in_no_match():
+    # class 2 is absent; cluster 2 is left without a class
+    clusters = np.array([0, 0, 1, 1, 2, 2, 2])
+    labels = np.array([0, 0, 1, 1, 0, 0, 1])
+
+    zero = cluster_accuracies(clusters, labels, 3, 3)
+    majority = cluster_accuracies(clusters, labels, 3, 3, unmatched="majority")
+
+    np.testing.assert_allclose(zero, [1.0, 1.0, 0.0])
+    np.testing.assert_allclose(majority, [1.0, 1.0, 2 / 3])
