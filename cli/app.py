@@ -281,10 +281,28 @@ def extract(
     deterministic: Annotated[
         bool, typer.Option(help="PyTorch's strict deterministic algorithms.")
     ] = False,
+    labels: Annotated[
+        Optional[Path], typer.Option(help="Class labels of --input (.npy, .npz, .csv): "
+                                     "classification mode.")
+    ] = None,
+    test: Annotated[
+        Optional[Path], typer.Option(help="Test matrix; features go to <output>.test.")
+    ] = None,
+    technique: Annotated[
+        Optional[int], typer.Option(help="Classification layout: 2 wide (default), "
+                                    "1 versions. Without --input: digits 70/30 split.")
+    ] = None,
+    with_primary: Annotated[
+        bool, typer.Option(help="Classification: primary features before IFL ones.")
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress, no summary.")] = False,
     verbose: Annotated[int, typer.Option("--verbose", "-v", count=True)] = 0,
 ) -> None:
-    """Learn IFL features (clustering mode) and write them with a run record."""
+    """Learn IFL features and write them with a run record.
+
+    Clustering mode by default; with --labels, --test, --technique or
+    --with-primary, classification mode (training and test features).
+    """
     from ifl_cli.runs import (
         default_run_dir,
         merge_clusterer_params,
@@ -333,6 +351,33 @@ def extract(
             values[name] = value
     values["clusterer_params"] = clusterer_params
     values.setdefault("clusterer", "dec")
+
+    if labels is not None or test is not None or technique is not None or with_primary:
+        if resume or run_dir:
+            raise ConfigError("--resume and --run-dir apply to clustering mode only")
+        from ifl_cli.classify import run_classification
+        from ifl_core.determinism import deterministic as deterministic_mode
+
+        fold_executor = make_executor(
+            executor, jobs=jobs, scheduler=scheduler,
+            resources=parse_resources(resources or []),
+        )
+        with deterministic_mode(deterministic):
+            return run_classification(
+                values, input=input, key=key, labels=labels, test=test,
+                technique=technique, with_primary=with_primary, output=output,
+                overwrite=overwrite, quiet=quiet, progress=Progress(enabled=not quiet),
+                executor=fold_executor,
+            )
+
+    if labels is not None or test is not None or technique is not None or with_primary:
+        from ifl_cli.classify import run_classification
+
+        return run_classification(
+            values, input=input, key=key, labels=labels, test=test,
+            technique=technique, with_primary=with_primary, output=output,
+            overwrite=overwrite, quiet=quiet, progress=Progress(enabled=not quiet),
+        )
 
     report_labels = None
     if input is None:

@@ -2,7 +2,9 @@
 
 The public API:
 
-* :class:`IFLTransformer`: the scikit-learn transformer;
+* :class:`IFLTransformer`: the scikit-learn transformer (technique 2 with
+  ``metrics=TECHNIQUE_METRICS``);
+* :class:`IFLVersionClassifier`: technique 1 around any scikit-learn classifier;
 * :func:`get_registry`: the plugins available in this environment;
 * :mod:`ifl_core.interfaces`: the abstract classes plugins implement;
 * :data:`hookimpl`: the marker of plugin hook implementations.
@@ -24,6 +26,7 @@ from ifl_core.errors import (
 from ifl_core.hookspecs import ENTRY_POINT_GROUP, hookimpl
 from ifl_core.registry import Registry, get_registry
 from ifl_core.settings import RunSettings
+from ifl_core.techniques import TECHNIQUE_METRICS, IFLVersionClassifier
 from ifl_core.transformer import IFLTransformer
 
 try:
@@ -40,11 +43,13 @@ __all__ = [
     "ExecutorError",
     "IFLError",
     "IFLTransformer",
+    "IFLVersionClassifier",
     "NotFittedError",
     "OutputError",
     "PluginError",
     "Registry",
     "RunSettings",
+    "TECHNIQUE_METRICS",
     "get_registry",
     "hookimpl",
     "__version__",

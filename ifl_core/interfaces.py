@@ -158,6 +158,12 @@ class ClusterTracker(Plugin):
     def __init__(self, params: PluginParams | None = None) -> None:
         self.params = self.make_params(params)
 
+    def check(self, n_clusters: int, n_classes: int | None) -> None:
+        """Raise before any model is fitted if the tracker cannot work here.
+
+        ``n_classes`` is ``None`` without labels. The default accepts everything.
+        """
+
     @abstractmethod
     def align(
         self,

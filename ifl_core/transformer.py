@@ -191,6 +191,7 @@ class IFLTransformer(TransformerMixin, BaseEstimator):
         n_classes = None if classes is None else len(classes)
         settings = self._settings(n_classes)
         components = Components(settings, has_labels=codes is not None)
+        components.tracker.check(settings.n_clusters, n_classes)
         if not components.clusterer_cls.accepts_sparse and sp.issparse(X):
             X = check_matrix(X.toarray())
         check_rows(n, settings.n_clusters, settings.n_folds)

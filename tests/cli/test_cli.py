@@ -19,7 +19,8 @@ def test_list_plugins_json_has_every_builtin_with_kind():
     rows = {(p["name"], p["kind"]) for p in json.loads(result.stdout)["plugins"]}
     for pair in [("dec", "clusterer"), ("kmeans", "clusterer"), ("kfold", "fold_strategy"),
                  ("stratified", "fold_strategy"), ("hungarian", "tracker"),
-                 ("confidence", "metric"), ("weight", "metric")]:
+                 ("confidence", "metric"), ("weight", "metric"),
+                 ("labels", "tracker"), ("accuracy", "metric")]:
         assert pair in rows
 
 
@@ -160,3 +161,72 @@ def test_list_plugins_reports_failed_and_disabled_plugins(tmp_path, monkeypatch)
     assert table.exit_code == 0
     assert "skipped plugin fake_ifl_cli_broken: ImportError: gone" in table.stderr
     assert "disabled plugin ifl_plugins.gmm (IFL_DISABLE_PLUGINS)" in table.stderr
+
+
+# ------------------------------------------------------------- classification mode
+
+
+def test_technique_2_on_bundled_digits_writes_train_and_test_features(tmp_path):
+    out = tmp_path / "f.npz"
+    result = runner.invoke(
+        app, ["extract", "--clusterer", "kmeans", "--folds", "3", "--technique", "2",
+              "-p", "n_init=2", "-o", str(out)]
+    )
+
+    assert result.exit_code == 0, result.output
+    with np.load(out) as train, np.load(tmp_path / "f.test.npz") as test:
+        # stratified 70/30 split of the 1797 digits
+        assert train["features"].shape == (1257, 12)
+        assert test["features"].shape == (540, 12)
+        assert list(train["columns"][:3]) == ["confidence", "accuracy", "weight_0"]
+        assert len(test["labels"]) == 540
+    record = json.loads((tmp_path / "f.run.json").read_text())
+    assert record["mode"] == "classification"
+    assert record["technique"] == 2
+    assert record["resolved"]["tracker"] == "labels"
+    assert record["resolved"]["fold_strategy"] == "stratified"
+    assert record["data"]["split"] == "stratified 70%/30%, seed 0"
+    assert 0.5 < record["whole_train_model"]["test_accuracy"] <= 1
+    assert "wrote 540 test lines" in result.stdout
+
+
+def test_technique_1_with_input_labels_test_and_primary(tmp_path, small_digits):
+    X, y = small_digits
+    np.save(tmp_path / "x.npy", X[:200])
+    np.save(tmp_path / "x_test.npy", X[200:])
+    (tmp_path / "y.csv").write_text("\n".join(f"d{v}" for v in y[:200]))
+    out = tmp_path / "f.npz"
+    result = runner.invoke(
+        app, ["extract", "--clusterer", "kmeans", "--folds", "3", "--input",
+              str(tmp_path / "x.npy"), "--labels", str(tmp_path / "y.csv"), "--test",
+              str(tmp_path / "x_test.npy"), "--technique", "1", "--with-primary",
+              "-o", str(out), "-q"]
+    )
+
+    assert result.exit_code == 0, result.output
+    with np.load(out) as train, np.load(tmp_path / "f.test.npz") as test:
+        assert train["features"].shape == (200 * 10, 64 + 3)
+        assert list(train["columns"][-3:]) == ["confidence", "weight", "accuracy"]
+        assert list(train["labels"][:11]) == [f"d{y[0]}"] * 10 + [f"d{y[1]}"]
+        assert list(train["version"][:11]) == list(range(10)) + [0]
+        assert test["features"].shape == (100 * 10, 64 + 3)
+        first_row = np.repeat(X[200:201], 10, axis=0)
+        np.testing.assert_allclose(test["features"][:10, :64], first_row)
+    record = json.loads((tmp_path / "f.run.json").read_text())
+    assert record["settings"]["n_clusters"] == 10
+    assert record["data"]["classes"][0] == "d0"
+
+
+def test_classification_errors_are_one_line(tmp_path):
+    result = runner.invoke(
+        app, ["extract", "--technique", "3", "--clusterer", "kmeans"]
+    )
+    assert result.exit_code == 2
+    assert "technique must be one of (1, 2), got 3" in result.stderr
+
+    np.save(tmp_path / "x.npy", np.zeros((5, 2)))
+    result = runner.invoke(app, ["extract", "--input", str(tmp_path / "x.npy"),
+                                 "--technique", "1"])
+    assert result.exit_code == 2
+    assert "needs --labels with --input" in result.stderr
+    assert "Traceback" not in result.output
