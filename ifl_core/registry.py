@@ -32,6 +32,7 @@ BUILTIN_MODULES = (
     "ifl_plugins.folds",
     "ifl_plugins.trackers",
     "ifl_plugins.metrics",
+    "ifl_plugins.datasets",
 )
 
 #: Extension kinds and the base class each registered object must derive from.
