@@ -63,6 +63,10 @@ def evaluate(
         bool, typer.Option(help="Discard finished cells in the output folder.")
     ] = False,
     plots: Annotated[bool, typer.Option(help="Write the PNG plots.")] = True,
+    report_only: Annotated[
+        bool, typer.Option(help="Compute nothing; write tables and plots from the "
+                           "finished cells.")
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
     verbose: Annotated[int, typer.Option("--verbose", "-v", count=True)] = 0,
 ) -> None:
@@ -105,7 +109,7 @@ def evaluate(
             typer.echo(message, err=True)
 
     result = run_evaluate(settings, out, data_dir, restart=restart, plots=plots,
-                          progress=progress)
+                          report_only=report_only, progress=progress)
     if not quiet:
         for path in result["written"]:
             typer.echo(f"wrote {path}")

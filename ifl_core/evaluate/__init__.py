@@ -47,35 +47,43 @@ def evaluate(
     *,
     restart: bool = False,
     plots: bool = True,
+    report_only: bool = False,
     progress: Progress | None = None,
 ) -> dict[str, Any]:
-    """Run or resume an evaluation; return the summary and the files written."""
+    """Run or resume an evaluation; return the summary and the files written.
+
+    With ``report_only``, nothing is computed: the tables and plots are written
+    from the cells finished so far (for example while another process runs).
+    """
     run = Evaluation(settings, Path(out_dir), data_dir, restart=restart,
                      progress=progress)
-    cells = run.run()
-    record = run.record()
-    order = _order(settings)
-    summary = summarise(cells.rows(), record["data"]["paper_column"], order)
-    out = run.out
-    write_csv(out / "results.csv", summary)
-    write_bytes_atomic(out / "results.md",
-                       markdown(summary, record, order).encode("utf-8"))
-    written = [out / "results.csv", out / "results.md", out / "cells.jsonl"]
-    if plots:
-        written += _plots(run, summary, order)
+    with run.limits():
+        cells = run.run(compute=not report_only)
+        record = run.record()
+        record["ifl_fold_accuracy"] = run.fold_accuracy()
+        order = _order(settings)
+        summary = summarise(cells.rows(), record["data"]["paper_column"], order)
+        out = run.out
+        write_csv(out / "results.csv", summary)
+        write_bytes_atomic(out / "results.md",
+                           markdown(summary, record, order).encode("utf-8"))
+        written = [out / "results.csv", out / "results.md", out / "cells.jsonl"]
+        if plots:
+            written += _plots(run, summary, order, compute=not report_only)
     return {"summary": summary, "record": record, "written": written}
 
 
 def _plots(run: Evaluation, summary: list[dict[str, Any]],
-           order: dict[str, list[str]]) -> list[Path]:
+           order: dict[str, list[str]], *, compute: bool = True) -> list[Path]:
     from ifl_core.evaluate.plots import accuracy_plot, tsne_plot
     from ifl_core.evaluate.runner import _join, _scale
 
     s = run.settings
     name = run.dataset.name
     written = []
-    if s.tsne_rows and "clustering" in s.tasks:
-        seed = s.seeds[0]
+    seed = s.seeds[0]
+    cached = (run.out / f"ifl-clustering-seed{seed}.npz").is_file()
+    if s.tsne_rows and "clustering" in s.tasks and (compute or cached):
         run.progress("t-SNE plot")
         ifl = _scale(run.clustering_features(seed), how=s.scaling)[0]
         rng = np.random.default_rng(0)
@@ -86,6 +94,8 @@ def _plots(run: Evaluation, summary: list[dict[str, Any]],
                   seed=seed, title=f"{name}: t-SNE of {len(keep)} rows "
                   f"(IFL scaling {s.scaling}, seed {seed})")
         written.append(path)
+    if not summary:
+        return written
     path = run.out / "accuracy.png"
     accuracy_plot(path, summary, order, f"{name}: accuracy per method and features "
                   "(bars: ours, mean ± std; black: paper)")

@@ -93,6 +93,10 @@ def markdown(summary: list[dict[str, Any]], record: dict[str, Any],
         f"- classification: stratified split, test share {s['test_size']}, one split "
         f"per seed; IFL metrics {', '.join(record['resolved']['ifl_metrics_classification'])}; "
         f"tracker {record['resolved']['tracker_classification']}",
+        "- IFL clusterer's mean fold ACC on its inner trains (clustering mode): "
+        + (", ".join(f"seed {k}: {100 * v:.2f}"
+                     for k, v in record.get("ifl_fold_accuracy", {}).items())
+           or "not recorded"),
         f"- values: % mean ± std over seeds"
         + (f"; in brackets the paper's ACC for its {column} column" if column else
            "; the paper has no column for this data set"),

@@ -294,17 +294,29 @@ class Evaluation:
 
     # ------------------------------------------------------------------- cells
 
-    def run(self) -> CellStore:
-        """Compute every cell not yet stored; return the store."""
-        with self.limits():
-            self.load()
-            write_json_atomic(self.out / "settings.json", self.record())
-            s = self.settings
-            for seed in s.seeds:
-                if "clustering" in s.tasks:
-                    self._clustering(seed)
-                if "classification" in s.tasks:
-                    self._classification(seed)
+    def fold_accuracy(self) -> dict[int, float]:
+        """Mean clustering ACC of the IFL fold models per seed (clustering mode)."""
+        out = {}
+        for seed in self.settings.seeds:
+            path = self.out / f"ifl-clustering-seed{seed}.npz"
+            if path.is_file():
+                with np.load(path) as cached:
+                    if "fold_accuracy" in cached.files and cached["fold_accuracy"].size:
+                        out[seed] = round(float(cached["fold_accuracy"].mean()), 4)
+        return out
+
+    def run(self, *, compute: bool = True) -> CellStore:
+        """Compute every cell not yet stored (unless ``compute`` is False)."""
+        self.load()
+        if not compute:
+            return self.cells
+        write_json_atomic(self.out / "settings.json", self.record())
+        s = self.settings
+        for seed in s.seeds:
+            if "clustering" in s.tasks:
+                self._clustering(seed)
+            if "classification" in s.tasks:
+                self._classification(seed)
         return self.cells
 
     @contextlib.contextmanager
