@@ -84,8 +84,10 @@ def accuracy_plot(path: Path, summary: list[dict[str, Any]],
             offset = x - 0.4 + width * (i + 0.5)
             ax.bar(offset, means, width, yerr=stds, capsize=2, label=name)
             papers = [e["paper"] if e and e["paper"] != "" else np.nan for e in got]
-            ax.scatter(offset, papers, marker="_", s=120, color="black", zorder=3,
-                       label="paper" if i == 0 else None)
+            if not np.isnan(papers).all():
+                ax.scatter(offset, papers, marker="_", s=120, color="black", zorder=3,
+                           label="paper" if "paper" not in
+                           ax.get_legend_handles_labels()[1] else None)
         ax.set_xticks(x, methods)
         ax.set_ylim(0, 100)
         ax.set_ylabel("ACC (%)")

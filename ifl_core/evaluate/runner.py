@@ -165,10 +165,12 @@ class Evaluation:
 
     def _check_previous(self, restart: bool) -> None:
         path = self.out / "settings.json"
-        mine = self.settings.model_dump()
+        mine = (self.settings.model_dump(), self.settings.dec_params())
         if path.is_file() and not restart:
-            previous = json.loads(path.read_text()).get("settings")
-            if previous != mine:
+            previous = json.loads(path.read_text())
+            theirs = (previous.get("settings"),
+                      previous.get("resolved", {}).get("dec_params"))
+            if theirs != mine:
                 raise OutputError(
                     f"{self.out} holds results of other settings; use another "
                     "--output or pass --restart"
