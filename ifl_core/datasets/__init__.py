@@ -35,10 +35,17 @@ def get_dataset(
     name: str, params: dict[str, Any] | None = None, registry: Registry | None = None
 ) -> Dataset:
     """A data set by name, with its parameters validated."""
-    from ifl_core.engine import _params
+    from pydantic import ValidationError
+
+    from ifl_core.errors import ConfigError
+    from ifl_core.settings import format_validation_error
 
     cls = (registry or get_registry()).get(KIND, name)
-    return cls(_params(cls, params, "dataset_params"))
+    try:
+        return cls(cls.make_params(params))
+    except ValidationError as exc:
+        message = format_validation_error(exc, prefix="dataset_params.")
+        raise ConfigError(f"{name}: {message}") from None
 
 
 def load_dataset(
