@@ -45,17 +45,19 @@ def dataset_rows(data_dir: Path | None) -> list[dict]:
             state = "incomplete"
         else:
             state = "missing"
-        rows.append({
-            "name": name,
-            "rows": ds.shape[0],
-            "features": ds.shape[1],
-            "classes": ds.n_classes,
-            "paper_column": ds.paper_column,
-            "state": state,
-            "folder": ds.folder or None,
-            "files": {s.name: s.state for s in statuses},
-            "description": ds.description,
-        })
+        rows.append(
+            {
+                "name": name,
+                "rows": ds.shape[0],
+                "features": ds.shape[1],
+                "classes": ds.n_classes,
+                "paper_column": ds.paper_column,
+                "state": state,
+                "folder": ds.folder or None,
+                "files": {s.name: s.state for s in statuses},
+                "description": ds.description,
+            }
+        )
     return rows
 
 
@@ -75,18 +77,34 @@ def datasets(
     root = resolve_data_dir(data_dir)
     rows = dataset_rows(root)
     if as_json:
-        typer.echo(json.dumps({"data_dir": None if root is None else str(root),
-                               "datasets": rows}, indent=2))
+        typer.echo(
+            json.dumps(
+                {"data_dir": None if root is None else str(root), "datasets": rows},
+                indent=2,
+            )
+        )
         return
     from rich.console import Console
     from rich.table import Table
 
-    table = Table("name", "shape", "classes", "paper", "files", "folder",
-                  title=f"data directory: {root or 'not set (--data-dir, IFL_DATA_DIR)'}")
+    table = Table(
+        "name",
+        "shape",
+        "classes",
+        "paper",
+        "files",
+        "folder",
+        title=f"data directory: {root or 'not set (--data-dir, IFL_DATA_DIR)'}",
+    )
     for row in rows:
-        table.add_row(row["name"], f"{row['rows']} x {row['features']}",
-                      str(row["classes"]), row["paper_column"] or "-", row["state"],
-                      row["folder"] or "-")
+        table.add_row(
+            row["name"],
+            f"{row['rows']} x {row['features']}",
+            str(row["classes"]),
+            row["paper_column"] or "-",
+            row["state"],
+            row["folder"] or "-",
+        )
     Console().print(table)
 
 
@@ -111,7 +129,8 @@ def fetch(
     root = resolve_data_dir(data_dir)
     if root is None:
         raise ConfigError("fetch needs a data directory: --data-dir or IFL_DATA_DIR")
-    done = fetch_dataset(get_dataset(name), root, base_url=base_url,
-                         allow_unverified=allow_unverified)
+    done = fetch_dataset(
+        get_dataset(name), root, base_url=base_url, allow_unverified=allow_unverified
+    )
     for file_name, what in done:
         typer.echo(f"{file_name}: {what}")

@@ -27,9 +27,12 @@ def evaluate(
     seeds: Annotated[
         Optional[str], typer.Option(help="Seeds, comma-separated (default 0,1,2).")
     ] = None,
-    folds: Annotated[Optional[int], typer.Option(help="Inner folds r (default 10).")] = None,
+    folds: Annotated[
+        Optional[int], typer.Option(help="Inner folds r (default 10).")
+    ] = None,
     task: Annotated[
-        Optional[list[str]], typer.Option(help="clustering / classification (repeatable).")
+        Optional[list[str]],
+        typer.Option(help="clustering / classification (repeatable)."),
     ] = None,
     method: Annotated[
         Optional[list[str]], typer.Option(help="Clustering method (repeatable).")
@@ -37,10 +40,14 @@ def evaluate(
     classifier: Annotated[
         Optional[list[str]], typer.Option(help="Classifier (repeatable).")
     ] = None,
-    clusterer: Annotated[Optional[str], typer.Option(help="IFL clusterer plugin.")] = None,
+    clusterer: Annotated[
+        Optional[str], typer.Option(help="IFL clusterer plugin.")
+    ] = None,
     param: Annotated[
         Optional[list[str]],
-        typer.Option("--param", "-p", help="Clusterer parameter KEY=VALUE (repeatable)."),
+        typer.Option(
+            "--param", "-p", help="Clusterer parameter KEY=VALUE (repeatable)."
+        ),
     ] = None,
     dataset_param: Annotated[
         Optional[list[str]], typer.Option(help="Data set parameter KEY=VALUE.")
@@ -50,22 +57,30 @@ def evaluate(
     ] = None,
     test_size: Annotated[Optional[float], typer.Option(help="Test share.")] = None,
     quick: Annotated[
-        bool, typer.Option(help="Short training: small DEC, 5 folds, 2 seeds, "
-                           "fewer trees.")
+        bool,
+        typer.Option(help="Short training: small DEC, 5 folds, 2 seeds, fewer trees."),
     ] = False,
     threads: Annotated[
         Optional[int], typer.Option(help="CPU threads for torch and BLAS.")
     ] = None,
-    tsne_rows: Annotated[Optional[int], typer.Option(help="Rows in the t-SNE plot.")] = None,
-    device: Annotated[Optional[str], typer.Option(help="auto, cpu, cuda, cuda:N.")] = None,
-    config: Annotated[Optional[Path], typer.Option(help="Settings as JSON/YAML.")] = None,
+    tsne_rows: Annotated[
+        Optional[int], typer.Option(help="Rows in the t-SNE plot.")
+    ] = None,
+    device: Annotated[
+        Optional[str], typer.Option(help="auto, cpu, cuda, cuda:N.")
+    ] = None,
+    config: Annotated[
+        Optional[Path], typer.Option(help="Settings as JSON/YAML.")
+    ] = None,
     restart: Annotated[
         bool, typer.Option(help="Discard finished cells in the output folder.")
     ] = False,
     plots: Annotated[bool, typer.Option(help="Write the PNG plots.")] = True,
     report_only: Annotated[
-        bool, typer.Option(help="Compute nothing; write tables and plots from the "
-                           "finished cells.")
+        bool,
+        typer.Option(
+            help="Compute nothing; write tables and plots from the finished cells."
+        ),
     ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
     verbose: Annotated[int, typer.Option("--verbose", "-v", count=True)] = 0,
@@ -84,7 +99,9 @@ def evaluate(
         try:
             values["seeds"] = [int(s) for s in seeds.split(",") if s.strip()]
         except ValueError:
-            raise ConfigError(f"--seeds expects integers like 0,1,2, got {seeds!r}") from None
+            raise ConfigError(
+                f"--seeds expects integers like 0,1,2, got {seeds!r}"
+            ) from None
     params = dict(values.pop("clusterer_params", {}) or {})
     params.update(parse_assignments(param or [], "--param"))
     values["clusterer_params"] = params
@@ -92,10 +109,17 @@ def evaluate(
     data_params.update(parse_assignments(dataset_param or [], "--dataset-param"))
     values["dataset_params"] = data_params
     for key, value in (
-        ("rows", rows), ("n_folds", folds), ("tasks", task), ("clusterer", clusterer),
-        ("clustering_methods", method), ("classifiers", classifier),
-        ("scaling", scaling), ("test_size", test_size), ("threads", threads),
-        ("tsne_rows", tsne_rows), ("device", device),
+        ("rows", rows),
+        ("n_folds", folds),
+        ("tasks", task),
+        ("clusterer", clusterer),
+        ("clustering_methods", method),
+        ("classifiers", classifier),
+        ("scaling", scaling),
+        ("test_size", test_size),
+        ("threads", threads),
+        ("tsne_rows", tsne_rows),
+        ("device", device),
     ):
         if value is not None:
             values[key] = value
@@ -108,8 +132,15 @@ def evaluate(
         if not quiet:
             typer.echo(message, err=True)
 
-    result = run_evaluate(settings, out, data_dir, restart=restart, plots=plots,
-                          report_only=report_only, progress=progress)
+    result = run_evaluate(
+        settings,
+        out,
+        data_dir,
+        restart=restart,
+        plots=plots,
+        report_only=report_only,
+        progress=progress,
+    )
     if not quiet:
         for path in result["written"]:
             typer.echo(f"wrote {path}")

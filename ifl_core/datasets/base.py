@@ -162,7 +162,9 @@ class Dataset(Plugin):
 
     def missing_message(self, path: Path) -> str:
         hint = f"; get it from {self.source_hint}" if self.source_hint else ""
-        fetch = " or run 'ifl datasets fetch " + self.name + "'" if self.fetchable else ""
+        fetch = (
+            " or run 'ifl datasets fetch " + self.name + "'" if self.fetchable else ""
+        )
         return f"{self.name}: file {path.name} not found; put it at {path}{hint}{fetch}"
 
     @property

@@ -30,8 +30,14 @@ from ifl_core.datasets.readers import (
 from ifl_core.errors import DataError
 from ifl_core.interfaces import PluginParams
 
-_ACTIVITIES = ["walking", "walking upstairs", "walking downstairs", "sitting",
-               "standing", "laying"]
+_ACTIVITIES = [
+    "walking",
+    "walking upstairs",
+    "walking downstairs",
+    "sitting",
+    "standing",
+    "laying",
+]
 
 
 class Digits(Dataset):
@@ -60,24 +66,33 @@ class _IDXImages(Dataset):
         assert folder is not None
         arrays = [read_idx(folder / f.name) for f in self.files]
         train_x, train_y, test_x, test_y = arrays
-        for images, labels, part in ((train_x, train_y, "train"),
-                                     (test_x, test_y, "test")):
+        for images, labels, part in (
+            (train_x, train_y, "train"),
+            (test_x, test_y, "test"),
+        ):
             if len(images) != len(labels):
                 raise DataError(
                     f"{self.name}: {part} has {len(images)} images but "
                     f"{len(labels)} labels"
                 )
-        X = np.vstack([train_x.reshape(len(train_x), -1),
-                       test_x.reshape(len(test_x), -1)]).astype(np.float32) / 255.0
+        X = (
+            np.vstack(
+                [train_x.reshape(len(train_x), -1), test_x.reshape(len(test_x), -1)]
+            ).astype(np.float32)
+            / 255.0
+        )
         y = np.concatenate([train_y, test_y]).astype(np.int64)
         test = np.r_[np.zeros(len(train_y), bool), np.ones(len(test_y), bool)]
-        return LoadedData(X, y, list(self.class_names),
-                          {"scaling": "x / 255", "test_rows": test})
+        return LoadedData(
+            X, y, list(self.class_names), {"scaling": "x / 255", "test_rows": test}
+        )
 
 
 def _idx_files(base_url: str, sums: list[tuple[str, str, str, int]]):
-    return tuple(DataFile(name, sha, content, base_url + name, size)
-                 for name, sha, content, size in sums)
+    return tuple(
+        DataFile(name, sha, content, base_url + name, size)
+        for name, sha, content, size in sums
+    )
 
 
 class MNIST(_IDXImages):
@@ -86,49 +101,92 @@ class MNIST(_IDXImages):
     folder = "mnist"
     paper_column = "MNIST"
     source_hint = "http://yann.lecun.com/exdb/mnist/ (or any mirror of the four files)"
-    files = _idx_files("https://ossci-datasets.s3.amazonaws.com/mnist/", [
-        ("train-images-idx3-ubyte.gz",
-         "0b367032e93c5d0cea0925647cfdb18614af8ee15f83e6f2fc2ad904a6835971",
-         "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db", 9719438),
-        ("train-labels-idx1-ubyte.gz",
-         "1787548bbe0bff1ec2ecdc0ef292b02df999e2d1a6002d27500982c652b17203",
-         "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5", 28857),
-        ("t10k-images-idx3-ubyte.gz",
-         "1a1a05eab793c14bb050b398624a11b0ffd1a2953baed553b1b9bd079e2a20be",
-         "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7", 1616508),
-        ("t10k-labels-idx1-ubyte.gz",
-         "b91679a0acfe4ba0e50a2437a903084cba1f5f92592b016a25a7dfd00455798b",
-         "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2", 4517),
-    ])
+    files = _idx_files(
+        "https://ossci-datasets.s3.amazonaws.com/mnist/",
+        [
+            (
+                "train-images-idx3-ubyte.gz",
+                "0b367032e93c5d0cea0925647cfdb18614af8ee15f83e6f2fc2ad904a6835971",
+                "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
+                9719438,
+            ),
+            (
+                "train-labels-idx1-ubyte.gz",
+                "1787548bbe0bff1ec2ecdc0ef292b02df999e2d1a6002d27500982c652b17203",
+                "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
+                28857,
+            ),
+            (
+                "t10k-images-idx3-ubyte.gz",
+                "1a1a05eab793c14bb050b398624a11b0ffd1a2953baed553b1b9bd079e2a20be",
+                "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
+                1616508,
+            ),
+            (
+                "t10k-labels-idx1-ubyte.gz",
+                "b91679a0acfe4ba0e50a2437a903084cba1f5f92592b016a25a7dfd00455798b",
+                "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
+                4517,
+            ),
+        ],
+    )
 
 
 class FashionMNIST(_IDXImages):
     name = "fashion-mnist"
-    description = "Zalando's Fashion-MNIST (70000 x 784), pixels / 255; not in the paper"
+    description = (
+        "Zalando's Fashion-MNIST (70000 x 784), pixels / 255; not in the paper"
+    )
     folder = "fashion-mnist"
     source_hint = "https://github.com/zalandoresearch/fashion-mnist"
-    class_names = ["t-shirt/top", "trouser", "pullover", "dress", "coat", "sandal",
-                   "shirt", "sneaker", "bag", "ankle boot"]
-    files = _idx_files("http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/", [
-        ("train-images-idx3-ubyte.gz",
-         "b0564c3eedabfbf835052cff8503ea422014ce006caf5b757f851416ee8300c7",
-         "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888", 26421856),
-        ("train-labels-idx1-ubyte.gz",
-         "0ae29f65d86684f32d1b9c85147786c547b9c6aebcaf235f0400a0cce308b056",
-         "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9", 29491),
-        ("t10k-images-idx3-ubyte.gz",
-         "cc1d090a38ace84dfa1aa66e3ada7c336ef481a96936906477e6dd344da56eaa",
-         "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b", 4422079),
-        ("t10k-labels-idx1-ubyte.gz",
-         "8d3605d196f4be44669e46906da9733c8131fef761fdbfec72c424d5222f1a05",
-         "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34", 5125),
-    ])
+    class_names = [
+        "t-shirt/top",
+        "trouser",
+        "pullover",
+        "dress",
+        "coat",
+        "sandal",
+        "shirt",
+        "sneaker",
+        "bag",
+        "ankle boot",
+    ]
+    files = _idx_files(
+        "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
+        [
+            (
+                "train-images-idx3-ubyte.gz",
+                "b0564c3eedabfbf835052cff8503ea422014ce006caf5b757f851416ee8300c7",
+                "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
+                26421856,
+            ),
+            (
+                "train-labels-idx1-ubyte.gz",
+                "0ae29f65d86684f32d1b9c85147786c547b9c6aebcaf235f0400a0cce308b056",
+                "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
+                29491,
+            ),
+            (
+                "t10k-images-idx3-ubyte.gz",
+                "cc1d090a38ace84dfa1aa66e3ada7c336ef481a96936906477e6dd344da56eaa",
+                "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
+                4422079,
+            ),
+            (
+                "t10k-labels-idx1-ubyte.gz",
+                "8d3605d196f4be44669e46906da9733c8131fef761fdbfec72c424d5222f1a05",
+                "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
+                5125,
+            ),
+        ],
+    )
 
 
 class HAPTParams(PluginParams):
     representation: Literal["stats", "flat"] = Field(
-        "stats", description="stats: 64 per-channel statistics, standardised; "
-        "flat: the 128 x 6 window values"
+        "stats",
+        description="stats: 64 per-channel statistics, standardised; "
+        "flat: the 128 x 6 window values",
     )
     width: int = Field(128, ge=2, description="samples per window (50 Hz)")
     step: int = Field(64, ge=1, description="samples between window starts")
@@ -156,11 +214,13 @@ class HAPT(Dataset):
         "the UCI HAPT archive (its RawData/ folder, zipped as RawData.zip), "
         "https://archive.ics.uci.edu/dataset/341"
     )
-    files = (DataFile(
-        "RawData.zip",
-        "007a5280b0bdce76a3e70100068ad07faa8178d252b355934b36bc2ca2fefdd1",
-        size=27528222,
-    ),)
+    files = (
+        DataFile(
+            "RawData.zip",
+            "007a5280b0bdce76a3e70100068ad07faa8178d252b355934b36bc2ca2fefdd1",
+            size=27528222,
+        ),
+    )
 
     def present_files(self, data_dir: Path) -> tuple[DataFile, ...]:
         if (self.folder_path(data_dir) / "RawData").is_dir():
@@ -172,8 +232,9 @@ class HAPT(Dataset):
         source = folder if (folder / "RawData").is_dir() else folder / "RawData.zip"
         signals, segments = read_hapt_raw(source)
         p = self.params
-        windows, activity, users = hapt_windows(signals, segments, width=p.width,
-                                                step=p.step)
+        windows, activity, users = hapt_windows(
+            signals, segments, width=p.width, step=p.step
+        )
         if p.representation == "stats":
             X, _ = window_statistics(windows)
             std = X.std(0)
@@ -181,10 +242,15 @@ class HAPT(Dataset):
         else:
             X = windows.reshape(len(windows), -1)
         y, values = as_codes(activity)
-        info = {"representation": p.representation, "width": p.width, "step": p.step,
-                "groups": users}
-        return LoadedData(X.astype(np.float32), y,
-                          [_ACTIVITIES[v - 1] for v in values], info)
+        info = {
+            "representation": p.representation,
+            "width": p.width,
+            "step": p.step,
+            "groups": users,
+        }
+        return LoadedData(
+            X.astype(np.float32), y, [_ACTIVITIES[v - 1] for v in values], info
+        )
 
 
 class ReutersWeka(Dataset):
@@ -203,14 +269,22 @@ class ReutersWeka(Dataset):
     sparse = True
     source_hint = "the Debian package weka 3.6.14 (usr/share/doc/weka/examples/)"
     files = (
-        DataFile("ReutersCorn-train.arff",
-                 "1855af1b69c21491a103ae414a1ffe5103c633aa5ad920abde2115aac9f55322"),
-        DataFile("ReutersCorn-test.arff",
-                 "e7b3cf0bc83bfa449abeacaef3083e3573f89b4fc2a36111fe59b18ff68e9e33"),
-        DataFile("ReutersGrain-train.arff",
-                 "87abc5c45221a5027329912a1ed85d670edf338e696a2a2744893ae71cc2ae1b"),
-        DataFile("ReutersGrain-test.arff",
-                 "957e519ba6094b5e1f5aaf0ab4c0829052c8c9b5fd3c586834ddbef77f704cea"),
+        DataFile(
+            "ReutersCorn-train.arff",
+            "1855af1b69c21491a103ae414a1ffe5103c633aa5ad920abde2115aac9f55322",
+        ),
+        DataFile(
+            "ReutersCorn-test.arff",
+            "e7b3cf0bc83bfa449abeacaef3083e3573f89b4fc2a36111fe59b18ff68e9e33",
+        ),
+        DataFile(
+            "ReutersGrain-train.arff",
+            "87abc5c45221a5027329912a1ed85d670edf338e696a2a2744893ae71cc2ae1b",
+        ),
+        DataFile(
+            "ReutersGrain-test.arff",
+            "957e519ba6094b5e1f5aaf0ab4c0829052c8c9b5fd3c586834ddbef77f704cea",
+        ),
     )
 
     def read(self, folder: Path | None) -> LoadedData:
@@ -223,16 +297,21 @@ class ReutersWeka(Dataset):
             corn_texts, corn = read_arff_texts(folder / f"ReutersCorn-{part}.arff")
             grain_texts, grain = read_arff_texts(folder / f"ReutersGrain-{part}.arff")
             if corn_texts != grain_texts:
-                raise DataError(f"ReutersCorn-{part} and ReutersGrain-{part} differ "
-                                "in their texts")
+                raise DataError(
+                    f"ReutersCorn-{part} and ReutersGrain-{part} differ in their texts"
+                )
             texts += corn_texts
-            codes += [0 if c == "1" else 1 if g == "1" else 2
-                      for c, g in zip(corn, grain)]
+            codes += [
+                0 if c == "1" else 1 if g == "1" else 2 for c, g in zip(corn, grain)
+            ]
         vectorizer = TfidfVectorizer(max_features=2000, stop_words="english")
         X = sp.csr_matrix(vectorizer.fit_transform(texts), dtype=np.float32)
-        return LoadedData(X, np.asarray(codes, dtype=np.int64),
-                          ["corn", "grain (not corn)", "other"],
-                          {"representation": "tf-idf, 2000 most frequent terms"})
+        return LoadedData(
+            X,
+            np.asarray(codes, dtype=np.int64),
+            ["corn", "grain (not corn)", "other"],
+            {"representation": "tf-idf, 2000 most frequent terms"},
+        )
 
 
 class UCIHAR(Dataset):
@@ -245,11 +324,13 @@ class UCIHAR(Dataset):
     n_classes = 6
     paper_column = "HHAR"
     source_hint = "https://archive.ics.uci.edu/dataset/240 (saved as UCI_HAR.zip)"
-    files = (DataFile(
-        "UCI_HAR.zip",
-        url="https://archive.ics.uci.edu/static/public/240/"
-        "human+activity+recognition+using+smartphones.zip",
-    ),)
+    files = (
+        DataFile(
+            "UCI_HAR.zip",
+            url="https://archive.ics.uci.edu/static/public/240/"
+            "human+activity+recognition+using+smartphones.zip",
+        ),
+    )
 
     def present_files(self, data_dir: Path) -> tuple[DataFile, ...]:
         if (self.folder_path(data_dir) / "UCI HAR Dataset").is_dir():
@@ -259,10 +340,16 @@ class UCIHAR(Dataset):
     def read(self, folder: Path | None) -> LoadedData:
         assert folder is not None
         tree = folder / "UCI HAR Dataset"
-        X, labels, test = read_uci_har(tree if tree.is_dir() else folder / "UCI_HAR.zip")
+        X, labels, test = read_uci_har(
+            tree if tree.is_dir() else folder / "UCI_HAR.zip"
+        )
         y, values = as_codes(labels)
-        return LoadedData(X.astype(np.float32), y, [_ACTIVITIES[v - 1] for v in values],
-                          {"test_rows": test})
+        return LoadedData(
+            X.astype(np.float32),
+            y,
+            [_ACTIVITIES[v - 1] for v in values],
+            {"test_rows": test},
+        )
 
 
 class USPS(Dataset):
@@ -286,8 +373,9 @@ class USPS(Dataset):
         if X.min() < 0:
             X = (X + 1.0) / 2.0
         y, values = as_codes(labels)
-        return LoadedData(X.astype(np.float32), y, [str(v) for v in values],
-                          {"test_rows": test})
+        return LoadedData(
+            X.astype(np.float32), y, [str(v) for v in values], {"test_rows": test}
+        )
 
 
 class Reuters10K(Dataset):
@@ -307,11 +395,20 @@ class Reuters10K(Dataset):
         assert folder is not None
         X, labels = read_array_pair(folder / "reuters10k.npz")
         if X.ndim != 2 or len(X) != len(labels):
-            raise DataError(f"reuters10k.npz: data {X.shape} and label {labels.shape} "
-                            "do not pair")
+            raise DataError(
+                f"reuters10k.npz: data {X.shape} and label {labels.shape} do not pair"
+            )
         y, values = as_codes(labels)
         return LoadedData(X.astype(np.float32), y, [str(v) for v in values])
 
 
-BUILTIN_DATASETS = (Digits, MNIST, FashionMNIST, HAPT, ReutersWeka, UCIHAR, USPS,
-                    Reuters10K)
+BUILTIN_DATASETS = (
+    Digits,
+    MNIST,
+    FashionMNIST,
+    HAPT,
+    ReutersWeka,
+    UCIHAR,
+    USPS,
+    Reuters10K,
+)

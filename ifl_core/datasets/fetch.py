@@ -64,8 +64,9 @@ def fetch_dataset(
             f"{dataset.name}: no download address for {', '.join(missing_url)}; get "
             f"it from {dataset.source_hint or 'its publisher'}"
         )
-    unknown = [f.name for f in dataset.files
-               if f.sha256 is None and f.content_sha256 is None]
+    unknown = [
+        f.name for f in dataset.files if f.sha256 is None and f.content_sha256 is None
+    ]
     if unknown and not allow_unverified:
         raise DataError(
             f"{dataset.name}: no known checksum for {', '.join(unknown)}; pass "
@@ -88,8 +89,9 @@ def fetch_dataset(
 
 def _download(url: str, target: Path, spec: DataFile, opener: Opener) -> None:
     log.info("downloading %s", url)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part",
-                               dir=target.parent)
+    fd, tmp = tempfile.mkstemp(
+        prefix=f".{target.name}.", suffix=".part", dir=target.parent
+    )
     try:
         with os.fdopen(fd, "wb") as out:
             try:
@@ -104,8 +106,11 @@ def _download(url: str, target: Path, spec: DataFile, opener: Opener) -> None:
                 f"{spec.name} from {url} does not match its known SHA-256; not kept"
             )
         if ok is None:
-            log.warning("%s has no known checksum; its SHA-256 is %s", spec.name,
-                        sha256_of(Path(tmp)))
+            log.warning(
+                "%s has no known checksum; its SHA-256 is %s",
+                spec.name,
+                sha256_of(Path(tmp)),
+            )
         os.replace(tmp, target)
     finally:
         with contextlib.suppress(FileNotFoundError):

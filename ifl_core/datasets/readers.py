@@ -17,8 +17,14 @@ import numpy as np
 
 from ifl_core.errors import DataError
 
-_IDX_TYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4",
-              0x0E: ">f8"}
+_IDX_TYPES = {
+    0x08: np.uint8,
+    0x09: np.int8,
+    0x0B: ">i2",
+    0x0C: ">i4",
+    0x0D: ">f4",
+    0x0E: ">f8",
+}
 
 
 def read_idx(path: Path) -> np.ndarray:
@@ -154,10 +160,26 @@ def window_statistics(windows: np.ndarray) -> tuple[np.ndarray, list[str]]:
     gyro_mag = np.linalg.norm(windows[:, :, 3:], axis=2, keepdims=True)
     w = np.concatenate([windows, acc_mag, gyro_mag], axis=2)
     q25, q50, q75 = np.percentile(w, [25, 50, 75], axis=1)
-    stats = [w.mean(1), w.std(1), w.min(1), q25, q50, q75, w.max(1),
-             np.abs(np.diff(w, axis=1)).mean(1)]
-    channels = ["acc_x", "acc_y", "acc_z", "gyro_x", "gyro_y", "gyro_z", "acc_mag",
-                "gyro_mag"]
+    stats = [
+        w.mean(1),
+        w.std(1),
+        w.min(1),
+        q25,
+        q50,
+        q75,
+        w.max(1),
+        np.abs(np.diff(w, axis=1)).mean(1),
+    ]
+    channels = [
+        "acc_x",
+        "acc_y",
+        "acc_z",
+        "gyro_x",
+        "gyro_y",
+        "gyro_z",
+        "acc_mag",
+        "gyro_mag",
+    ]
     names = ["mean", "std", "min", "q25", "median", "q75", "max", "mad_diff"]
     columns = [f"{c}_{s}" for s in names for c in channels]
     return np.hstack(stats), columns
@@ -179,7 +201,9 @@ def read_arff_texts(path: Path) -> tuple[list[str], list[str]]:
     except OSError as exc:
         raise DataError(f"cannot read {path.name}: {exc}") from None
     try:
-        start = next(i for i, line in enumerate(lines) if line.strip().lower() == "@data")
+        start = next(
+            i for i, line in enumerate(lines) if line.strip().lower() == "@data"
+        )
     except StopIteration:
         raise DataError(f"{path.name} has no @data section") from None
     texts, classes = [], []
@@ -206,8 +230,12 @@ def read_uci_har(source: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     holds those files at any depth. Returns X (10299, 561) with the training rows
     first, y (activities 1-6) and a boolean mask of the test rows.
     """
-    wanted = ["train/X_train.txt", "train/y_train.txt", "test/X_test.txt",
-              "test/y_test.txt"]
+    wanted = [
+        "train/X_train.txt",
+        "train/y_train.txt",
+        "test/X_test.txt",
+        "test/y_test.txt",
+    ]
     texts: dict[str, bytes] = {}
     if source.is_dir():
         for name in wanted:
@@ -268,8 +296,10 @@ def read_usps_h5(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         ) from None
     try:
         with h5py.File(path, "r") as handle:
-            parts = [(np.asarray(handle[g]["data"]), np.asarray(handle[g]["target"]))
-                     for g in ("train", "test")]
+            parts = [
+                (np.asarray(handle[g]["data"]), np.asarray(handle[g]["target"]))
+                for g in ("train", "test")
+            ]
     except (OSError, KeyError) as exc:
         raise DataError(f"cannot read {path.name}: {exc}") from None
     X = np.vstack([p[0] for p in parts]).reshape(-1, 256)

@@ -55,8 +55,9 @@ def evaluate(
     With ``report_only``, nothing is computed: the tables and plots are written
     from the cells finished so far (for example while another process runs).
     """
-    run = Evaluation(settings, Path(out_dir), data_dir, restart=restart,
-                     progress=progress)
+    run = Evaluation(
+        settings, Path(out_dir), data_dir, restart=restart, progress=progress
+    )
     with run.limits():
         cells = run.run(compute=not report_only)
         record = run.record()
@@ -65,16 +66,22 @@ def evaluate(
         summary = summarise(cells.rows(), record["data"]["paper_column"], order)
         out = run.out
         write_csv(out / "results.csv", summary)
-        write_bytes_atomic(out / "results.md",
-                           markdown(summary, record, order).encode("utf-8"))
+        write_bytes_atomic(
+            out / "results.md", markdown(summary, record, order).encode("utf-8")
+        )
         written = [out / "results.csv", out / "results.md", out / "cells.jsonl"]
         if plots:
             written += _plots(run, summary, order, compute=not report_only)
     return {"summary": summary, "record": record, "written": written}
 
 
-def _plots(run: Evaluation, summary: list[dict[str, Any]],
-           order: dict[str, list[str]], *, compute: bool = True) -> list[Path]:
+def _plots(
+    run: Evaluation,
+    summary: list[dict[str, Any]],
+    order: dict[str, list[str]],
+    *,
+    compute: bool = True,
+) -> list[Path]:
     from ifl_core.evaluate.plots import accuracy_plot, tsne_plot
     from ifl_core.evaluate.runner import _join, _scale
 
@@ -87,18 +94,30 @@ def _plots(run: Evaluation, summary: list[dict[str, Any]],
         run.progress("t-SNE plot")
         ifl = _scale(run.clustering_features(seed), how=s.scaling)[0]
         rng = np.random.default_rng(0)
-        keep = np.sort(rng.choice(len(run.y), min(s.tsne_rows, len(run.y)),
-                                  replace=False))
+        keep = np.sort(
+            rng.choice(len(run.y), min(s.tsne_rows, len(run.y)), replace=False)
+        )
         path = run.out / "tsne.png"
-        tsne_plot(path, run.X[keep], _join(run.X[keep], ifl[keep]), run.y[keep],
-                  seed=seed, title=f"{name}: t-SNE of {len(keep)} rows "
-                  f"(IFL scaling {s.scaling}, seed {seed})")
+        tsne_plot(
+            path,
+            run.X[keep],
+            _join(run.X[keep], ifl[keep]),
+            run.y[keep],
+            seed=seed,
+            title=f"{name}: t-SNE of {len(keep)} rows "
+            f"(IFL scaling {s.scaling}, seed {seed})",
+        )
         written.append(path)
     if not summary:
         return written
     path = run.out / "accuracy.png"
-    accuracy_plot(path, summary, order, f"{name}: accuracy per method and features "
-                  "(bars: ours, mean ± std; black: paper)")
+    accuracy_plot(
+        path,
+        summary,
+        order,
+        f"{name}: accuracy per method and features "
+        "(bars: ours, mean ± std; black: paper)",
+    )
     written.append(path)
     return written
 

@@ -49,7 +49,9 @@ class CellStore:
         """Record a finished cell and rewrite the file atomically."""
         key = cell_key(row["task"], row["method"], row["features"], row["seed"])
         self.cells[key] = row
-        text = "".join(json.dumps(r, sort_keys=True) + "\n" for r in self.cells.values())
+        text = "".join(
+            json.dumps(r, sort_keys=True) + "\n" for r in self.cells.values()
+        )
         write_bytes_atomic(self.path, text.encode("utf-8"))
 
     def rows(self) -> list[dict[str, Any]]:

@@ -44,7 +44,8 @@ def cluster(
         model = cls(n_clusters, cls.make_params(dec_params), seed=seed, device=device)
         return np.asarray(model.fit(X).labels_)
     raise ConfigError(
-        f"unknown clustering method {method!r}; available: {', '.join(CLUSTERING_METHODS)}"
+        f"unknown clustering method {method!r}; "
+        f"available: {', '.join(CLUSTERING_METHODS)}"
     )
 
 
@@ -65,16 +66,25 @@ def make_classifier(name: str, *, seed: int, quick: bool) -> Any:
             from xgboost import XGBClassifier
         except ImportError:
             raise ConfigError(
-                "classifier 'xgboost' needs the xgboost package: pip install 'ifl[eval]'"
+                "classifier 'xgboost' needs the xgboost package: "
+                "pip install 'ifl[eval]'"
             ) from None
-        return XGBClassifier(n_estimators=trees, random_state=seed, n_jobs=1,
-                             tree_method="hist", verbosity=0)
+        return XGBClassifier(
+            n_estimators=trees,
+            random_state=seed,
+            n_jobs=1,
+            tree_method="hist",
+            verbosity=0,
+        )
     if name == "knn":
         return KNeighborsClassifier(5)
     if name == "mlp":
-        return MLPClassifier((100,), solver="adam", max_iter=60 if quick else 200,
-                             random_state=seed)
-    raise ConfigError(f"unknown classifier {name!r}; available: {', '.join(CLASSIFIERS)}")
+        return MLPClassifier(
+            (100,), solver="adam", max_iter=60 if quick else 200, random_state=seed
+        )
+    raise ConfigError(
+        f"unknown classifier {name!r}; available: {', '.join(CLASSIFIERS)}"
+    )
 
 
 def classifier_settings(quick: bool) -> dict[str, str]:
@@ -111,7 +121,9 @@ class LongLayoutClassifier:
 
     def _versions(self, primary: Any, ifl: np.ndarray) -> Any:
         weights = [i for i, c in enumerate(self.columns) if c.startswith("weight_")]
-        shared = [i for i, c in enumerate(self.columns) if c in ("confidence", "accuracy")]
+        shared = [
+            i for i, c in enumerate(self.columns) if c in ("confidence", "accuracy")
+        ]
         s = len(weights)
         n = ifl.shape[0]
         long_ifl = np.empty((n * s, len(shared) + 1))

@@ -26,16 +26,36 @@ _CLUSTER_ROWS = {
 
 #: Table III: primary, primary+IFL (technique 1) and, for HHAR, technique 2.
 _CLASSIFY = {
-    "tree": {"MNIST": (88.6, 93.8), "USPS": (85.8, 90.20), "R-10K": (84.5, 89.9),
-             "HHAR": (85.5, 86.6, 97.65)},
-    "forest": {"MNIST": (96.9, 97.05), "USPS": (94.0, 93.57), "R-10K": (94.0, 95.1),
-               "HHAR": (92.7, 93.2, 98.88)},
-    "xgboost": {"MNIST": (93.7, 95.3), "USPS": (92.6, 92.6), "R-10K": (92.3, 94.0),
-                "HHAR": (93.4, 94.12, 98.07)},
-    "knn": {"MNIST": (96.9, 97.1), "USPS": (95.0, 95.0), "R-10K": (94.1, 94.5),
-            "HHAR": (89.7, 90.0, 96.94)},
-    "mlp": {"MNIST": (97.8, 98.87), "USPS": (94.3, 94.54), "R-10K": (95.3, 95.86),
-            "HHAR": (94.7, 96.34, 99.01)},
+    "tree": {
+        "MNIST": (88.6, 93.8),
+        "USPS": (85.8, 90.20),
+        "R-10K": (84.5, 89.9),
+        "HHAR": (85.5, 86.6, 97.65),
+    },
+    "forest": {
+        "MNIST": (96.9, 97.05),
+        "USPS": (94.0, 93.57),
+        "R-10K": (94.0, 95.1),
+        "HHAR": (92.7, 93.2, 98.88),
+    },
+    "xgboost": {
+        "MNIST": (93.7, 95.3),
+        "USPS": (92.6, 92.6),
+        "R-10K": (92.3, 94.0),
+        "HHAR": (93.4, 94.12, 98.07),
+    },
+    "knn": {
+        "MNIST": (96.9, 97.1),
+        "USPS": (95.0, 95.0),
+        "R-10K": (94.1, 94.5),
+        "HHAR": (89.7, 90.0, 96.94),
+    },
+    "mlp": {
+        "MNIST": (97.8, 98.87),
+        "USPS": (94.3, 94.54),
+        "R-10K": (95.3, 95.86),
+        "HHAR": (94.7, 96.34, 99.01),
+    },
 }
 
 #: Table IV: IFL features alone (technique 2 for HHAR).
@@ -48,8 +68,9 @@ _IFL_ALONE = {
 _CLASSIFIERS = ("tree", "forest", "xgboost", "knn", "mlp")
 
 
-def paper_accuracy(task: str, method: str, features: str, column: str | None
-                   ) -> float | None:
+def paper_accuracy(
+    task: str, method: str, features: str, column: str | None
+) -> float | None:
     """The paper's accuracy (%) for one cell, or None where it prints none."""
     if column is None:
         return None

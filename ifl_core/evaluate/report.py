@@ -19,12 +19,23 @@ from ifl_core.evaluate.paper import paper_accuracy
 from ifl_core.io import write_bytes_atomic
 
 _METRICS = {"clustering": ("acc", "nmi", "ari"), "classification": ("acc",)}
-FIELDS = ["task", "method", "features", "metric", "mean", "std", "n_seeds", "seeds",
-          "paper", "paper_column"]
+FIELDS = [
+    "task",
+    "method",
+    "features",
+    "metric",
+    "mean",
+    "std",
+    "n_seeds",
+    "seeds",
+    "paper",
+    "paper_column",
+]
 
 
-def summarise(rows: list[dict[str, Any]], paper_column: str | None,
-              order: dict[str, list[str]]) -> list[dict[str, Any]]:
+def summarise(
+    rows: list[dict[str, Any]], paper_column: str | None, order: dict[str, list[str]]
+) -> list[dict[str, Any]]:
     """Aggregate cells over seeds; values in %, the paper's ACC where it has one."""
     groups: dict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
@@ -34,9 +45,11 @@ def summarise(rows: list[dict[str, Any]], paper_column: str | None,
         task, method, features = key
         methods = order.get(task + "_methods", [])
         sets = order.get(task + "_sets", [])
-        return (0 if task == "clustering" else 1,
-                methods.index(method) if method in methods else 99,
-                sets.index(features) if features in sets else 99)
+        return (
+            0 if task == "clustering" else 1,
+            methods.index(method) if method in methods else 99,
+            sets.index(features) if features in sets else 99,
+        )
 
     out = []
     for key in sorted(groups, key=rank):
@@ -44,18 +57,27 @@ def summarise(rows: list[dict[str, Any]], paper_column: str | None,
         cells = groups[key]
         for metric in _METRICS[task]:
             values = np.array([c[metric] for c in cells], dtype=float) * 100
-            paper = paper_accuracy(task, method, features, paper_column) \
-                if metric == "acc" else None
-            out.append({
-                "task": task, "method": method, "features": features, "metric": metric,
-                "mean": round(float(values.mean()), 2),
-                "std": round(float(values.std()), 2),
-                "n_seeds": len(values),
-                "seeds": " ".join(str(c["seed"]) for c in sorted(
-                    cells, key=lambda c: c["seed"])),
-                "paper": "" if paper is None else paper,
-                "paper_column": paper_column or "",
-            })
+            paper = (
+                paper_accuracy(task, method, features, paper_column)
+                if metric == "acc"
+                else None
+            )
+            out.append(
+                {
+                    "task": task,
+                    "method": method,
+                    "features": features,
+                    "metric": metric,
+                    "mean": round(float(values.mean()), 2),
+                    "std": round(float(values.std()), 2),
+                    "n_seeds": len(values),
+                    "seeds": " ".join(
+                        str(c["seed"]) for c in sorted(cells, key=lambda c: c["seed"])
+                    ),
+                    "paper": "" if paper is None else paper,
+                    "paper_column": paper_column or "",
+                }
+            )
     return out
 
 
@@ -76,11 +98,12 @@ def _cell(entry: dict[str, Any] | None, with_paper: bool = True) -> str:
     return text
 
 
-def markdown(summary: list[dict[str, Any]], record: dict[str, Any],
-             order: dict[str, list[str]]) -> str:
+def markdown(
+    summary: list[dict[str, Any]], record: dict[str, Any], order: dict[str, list[str]]
+) -> str:
     """The results as Markdown: settings, then one table per task."""
     index = {(e["task"], e["method"], e["features"], e["metric"]): e for e in summary}
-    data, s = record["data"], record["settings"]
+    data, s, resolved = record["data"], record["settings"], record["resolved"]
     column = data.get("paper_column")
     lines = [
         f"## {data['name']}: {data['rows']} rows x {data['features']} features, "
@@ -88,25 +111,36 @@ def markdown(summary: list[dict[str, Any]], record: dict[str, Any],
         "",
         f"- rows: {data['subsample']}; seeds: {', '.join(map(str, s['seeds']))}; "
         f"inner folds r = {s['n_folds']}; IFL scaling beside primary: {s['scaling']}",
-        f"- IFL clusterer: {s['clusterer']} with {record['resolved']['dec_params'] or 'defaults'}"
-        f"{' (quick)' if s['quick'] else ''}",
+        f"- IFL clusterer: {s['clusterer']}; DEC settings (IFL and the DEC method): "
+        f"{resolved['dec_params'] or 'defaults'}{' (quick)' if s['quick'] else ''}",
         f"- classification: stratified split, test share {s['test_size']}, one split "
-        f"per seed; IFL metrics {', '.join(record['resolved']['ifl_metrics_classification'])}; "
-        f"tracker {record['resolved']['tracker_classification']}",
+        f"per seed; IFL metrics {', '.join(resolved['ifl_metrics_classification'])}; "
+        f"tracker {resolved['tracker_classification']}",
         "- IFL clusterer's mean fold ACC on its inner trains (clustering mode): "
-        + (", ".join(f"seed {k}: {100 * v:.2f}"
-                     for k, v in record.get("ifl_fold_accuracy", {}).items())
-           or "not recorded"),
-        f"- values: % mean ± std over seeds"
-        + (f"; in brackets the paper's ACC for its {column} column" if column else
-           "; the paper has no column for this data set"),
+        + (
+            ", ".join(
+                f"seed {k}: {100 * v:.2f}"
+                for k, v in record.get("ifl_fold_accuracy", {}).items()
+            )
+            or "not recorded"
+        ),
+        "- values: % mean ± std over seeds"
+        + (
+            f"; in brackets the paper's ACC for its {column} column"
+            if column
+            else "; the paper has no column for this data set"
+        ),
         "",
     ]
     methods = order.get("clustering_methods", [])
     sets = order.get("clustering_sets", [])
     if any(k[0] == "clustering" for k in index):
-        lines += ["### Clustering", "", "| method | features | ACC | NMI | ARI |",
-                  "|---|---|---|---|---|"]
+        lines += [
+            "### Clustering",
+            "",
+            "| method | features | ACC | NMI | ARI |",
+            "|---|---|---|---|---|",
+        ]
         for method in methods:
             for name in sets:
                 acc = index.get(("clustering", method, name, "acc"))
@@ -114,20 +148,30 @@ def markdown(summary: list[dict[str, Any]], record: dict[str, Any],
                     continue
                 nmi = index.get(("clustering", method, name, "nmi"))
                 ari = index.get(("clustering", method, name, "ari"))
-                lines.append(f"| {method} | {name} | {_cell(acc)} | "
-                             f"{_cell(nmi, False)} | {_cell(ari, False)} |")
+                lines.append(
+                    f"| {method} | {name} | {_cell(acc)} | "
+                    f"{_cell(nmi, False)} | {_cell(ari, False)} |"
+                )
         lines.append("")
     classifiers = order.get("classification_methods", [])
     csets = order.get("classification_sets", [])
     if any(k[0] == "classification" for k in index):
-        lines += ["### Classification (ACC)", "",
-                  "| classifier | " + " | ".join(csets) + " |",
-                  "|---|" + "---|" * len(csets)]
+        lines += [
+            "### Classification (ACC)",
+            "",
+            "| classifier | " + " | ".join(csets) + " |",
+            "|---|" + "---|" * len(csets),
+        ]
         for name in classifiers:
-            cells = [_cell(index.get(("classification", name, f, "acc"))) for f in csets]
+            cells = [
+                _cell(index.get(("classification", name, f, "acc"))) for f in csets
+            ]
             if all(c == "–" for c in cells):
                 continue
             lines.append(f"| {name} | " + " | ".join(cells) + " |")
-        lines += ["", "`primary+ifl` is technique 2 (the wide layout); `technique1` "
-                  "the long layout with the primary features."]
+        lines += [
+            "",
+            "`primary+ifl` is technique 2 (the wide layout); `technique1` "
+            "the long layout with the primary features.",
+        ]
     return "\n".join(lines) + "\n"

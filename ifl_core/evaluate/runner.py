@@ -43,8 +43,13 @@ log = logging.getLogger(__name__)
 
 #: DEC settings of ``quick``: a narrower network, short pretraining and
 #: self-training.
-QUICK_DEC = {"hidden_dims": [128, 128, 256], "pretrain_epochs": 40,
-             "max_iterations": 280, "update_interval": 70, "kmeans_n_init": 10}
+QUICK_DEC = {
+    "hidden_dims": [128, 128, 256],
+    "pretrain_epochs": 40,
+    "max_iterations": 280,
+    "update_interval": 70,
+    "kmeans_n_init": 10,
+}
 #: Other defaults of ``quick``, used where the caller sets nothing.
 QUICK_DEFAULTS = {"n_folds": 5, "seeds": [0, 1], "tsne_rows": 1000, "threads": 1}
 CLUSTER_SETS = ("primary", "ifl", "primary+ifl")
@@ -64,8 +69,11 @@ class EvalSettings(BaseModel):
     rows: int | None = Field(None, ge=20, description="stratified subsample of rows")
     seeds: list[int] = Field(default_factory=lambda: [0, 1, 2], min_length=1)
     tasks: list[Literal["clustering", "classification"]] = Field(
-        default_factory=lambda: ["clustering", "classification"])
-    clustering_methods: list[str] = Field(default_factory=lambda: list(CLUSTERING_METHODS))
+        default_factory=lambda: ["clustering", "classification"]
+    )
+    clustering_methods: list[str] = Field(
+        default_factory=lambda: list(CLUSTERING_METHODS)
+    )
     classifiers: list[str] = Field(default_factory=lambda: list(CLASSIFIERS))
     clusterer: str = "dec"
     clusterer_params: dict[str, Any] = Field(default_factory=dict)
@@ -99,12 +107,15 @@ def make_eval_settings(values: dict[str, Any]) -> EvalSettings:
         raise ConfigError(format_validation_error(exc)) from None
     for name in settings.clustering_methods:
         if name not in CLUSTERING_METHODS:
-            raise ConfigError(f"unknown clustering method {name!r}; available: "
-                              f"{', '.join(CLUSTERING_METHODS)}")
+            raise ConfigError(
+                f"unknown clustering method {name!r}; available: "
+                f"{', '.join(CLUSTERING_METHODS)}"
+            )
     for name in settings.classifiers:
         if name not in CLASSIFIERS:
-            raise ConfigError(f"unknown classifier {name!r}; available: "
-                              f"{', '.join(CLASSIFIERS)}")
+            raise ConfigError(
+                f"unknown classifier {name!r}; available: {', '.join(CLASSIFIERS)}"
+            )
     return settings
 
 
@@ -115,8 +126,9 @@ def subsample(data: LoadedData, rows: int | None) -> np.ndarray:
         return np.arange(n)
     from sklearn.model_selection import train_test_split
 
-    keep, _ = train_test_split(np.arange(n), train_size=rows, stratify=data.y,
-                               random_state=0)
+    keep, _ = train_test_split(
+        np.arange(n), train_size=rows, stratify=data.y, random_state=0
+    )
     return np.sort(keep)
 
 
@@ -153,8 +165,15 @@ class Evaluation:
         The data directory (default ``$IFL_DATA_DIR``).
     """
 
-    def __init__(self, settings: EvalSettings, out_dir: Path, data_dir: Any = None,
-                 *, restart: bool = False, progress: Progress | None = None) -> None:
+    def __init__(
+        self,
+        settings: EvalSettings,
+        out_dir: Path,
+        data_dir: Any = None,
+        *,
+        restart: bool = False,
+        progress: Progress | None = None,
+    ) -> None:
         self.settings = settings
         self.out = Path(out_dir)
         self.data_dir = resolve_data_dir(data_dir)
@@ -168,8 +187,10 @@ class Evaluation:
         mine = (self.settings.model_dump(), self.settings.dec_params())
         if path.is_file() and not restart:
             previous = json.loads(path.read_text())
-            theirs = (previous.get("settings"),
-                      previous.get("resolved", {}).get("dec_params"))
+            theirs = (
+                previous.get("settings"),
+                previous.get("resolved", {}).get("dec_params"),
+            )
             if theirs != mine:
                 raise OutputError(
                     f"{self.out} holds results of other settings; use another "
@@ -192,8 +213,9 @@ class Evaluation:
         self.y = data.y[self.rows]
         self.class_names = data.class_names
         self.n_classes = int(len(np.unique(self.y)))
-        self.data_info = {k: v for k, v in data.info.items()
-                          if isinstance(v, (str, int, float))}
+        self.data_info = {
+            k: v for k, v in data.info.items() if isinstance(v, (str, int, float))
+        }
 
     def record(self) -> dict[str, Any]:
         from ifl_core.runner import package_versions
@@ -214,8 +236,9 @@ class Evaluation:
                 "features": int(self.X.shape[1]),
                 "classes": self.n_classes,
                 "paper_column": self.dataset.paper_column,
-                "subsample": "all rows" if s.rows is None else
-                f"{s.rows} rows, stratified, seed 0",
+                "subsample": "all rows"
+                if s.rows is None
+                else f"{s.rows} rows, stratified, seed 0",
                 **self.data_info,
             },
             "versions": package_versions(),
@@ -237,9 +260,13 @@ class Evaluation:
 
         s = self.settings
         return IFLTransformer(
-            s.clusterer, n_clusters=self.n_classes, n_folds=s.n_folds,
+            s.clusterer,
+            n_clusters=self.n_classes,
+            n_folds=s.n_folds,
             clusterer_params=self._clusterer_params(),
-            metrics=tuple(metrics), random_state=seed, device=s.device,
+            metrics=tuple(metrics),
+            random_state=seed,
+            device=s.device,
         )
 
     def _clusterer_params(self) -> dict[str, Any]:
@@ -257,24 +284,38 @@ class Evaluation:
 
         self.progress(f"IFL features, clustering mode, seed {seed}")
         s = self.settings
-        settings = make_settings({
-            "clusterer": s.clusterer, "clusterer_params": self._clusterer_params(),
-            "n_clusters": self.n_classes, "n_folds": s.n_folds,
-            "metrics": ["confidence", "weight"], "seed": seed, "device": s.device,
-        })
+        settings = make_settings(
+            {
+                "clusterer": s.clusterer,
+                "clusterer_params": self._clusterer_params(),
+                "n_clusters": self.n_classes,
+                "n_folds": s.n_folds,
+                "metrics": ["confidence", "weight"],
+                "seed": seed,
+                "device": s.device,
+            }
+        )
         X = self.X.toarray() if sp.issparse(self.X) else self.X
         run = extract(X, settings, report_labels=self.y)
         features = run.result.features
-        _save_npz(path, features=features, columns=np.asarray(run.result.columns),
-                  fold_accuracy=np.asarray(run.result.fold_accuracy),
-                  seconds=np.asarray(run.record["seconds_total"]))
+        _save_npz(
+            path,
+            features=features,
+            columns=np.asarray(run.result.columns),
+            fold_accuracy=np.asarray(run.result.fold_accuracy),
+            seconds=np.asarray(run.record["seconds_total"]),
+        )
         return features
 
     def classification_split(self, seed: int) -> tuple[np.ndarray, np.ndarray]:
         from sklearn.model_selection import train_test_split
 
-        return train_test_split(np.arange(len(self.y)), test_size=self.settings.test_size,
-                                stratify=self.y, random_state=seed)
+        return train_test_split(
+            np.arange(len(self.y)),
+            test_size=self.settings.test_size,
+            stratify=self.y,
+            random_state=seed,
+        )
 
     def classification_features(self, seed: int) -> dict[str, np.ndarray]:
         """IFL features of the training rows (out of fold) and test rows (cached)."""
@@ -287,7 +328,9 @@ class Evaluation:
         model = self._transformer(seed, self._classification_metrics())
         model.fit(self.X[train], self.y[train])
         arrays = {
-            "train": train, "test": test, "ifl_train": model.train_features_,
+            "train": train,
+            "test": test,
+            "ifl_train": model.train_features_,
             "ifl_test": model.ifl_features(self.X[test]),
             "columns": np.asarray(model.feature_names_ifl_),
         }
@@ -341,20 +384,43 @@ class Evaluation:
         finally:
             torch.set_num_threads(before)
 
-    def _store(self, task: str, method: str, features: str, seed: int,
-               started: float, **scores: float) -> None:
-        row = {"task": task, "method": method, "features": features, "seed": seed,
-               "seconds": round(time.perf_counter() - started, 3), **scores}
+    def _store(
+        self,
+        task: str,
+        method: str,
+        features: str,
+        seed: int,
+        started: float,
+        **scores: float,
+    ) -> None:
+        row = {
+            "task": task,
+            "method": method,
+            "features": features,
+            "seed": seed,
+            "seconds": round(time.perf_counter() - started, 3),
+            **scores,
+        }
         self.cells.add(row)
-        log.info("%s %s on %s, seed %d: %s", task, method, features, seed,
-                 ", ".join(f"{k}={v:.4f}" for k, v in scores.items()))
+        log.info(
+            "%s %s on %s, seed %d: %s",
+            task,
+            method,
+            features,
+            seed,
+            ", ".join(f"{k}={v:.4f}" for k, v in scores.items()),
+        )
 
     def _clustering(self, seed: int) -> None:
         from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
         s = self.settings
-        todo = [(m, f) for m in s.clustering_methods for f in CLUSTER_SETS
-                if cell_key("clustering", m, f, seed) not in self.cells]
+        todo = [
+            (m, f)
+            for m in s.clustering_methods
+            for f in CLUSTER_SETS
+            if cell_key("clustering", m, f, seed) not in self.cells
+        ]
         if not todo:
             return
         ifl = _scale(self.clustering_features(seed), how=s.scaling)[0]
@@ -362,17 +428,33 @@ class Evaluation:
         for method, name in todo:
             self.progress(f"clustering {method} on {name}, seed {seed}")
             started = time.perf_counter()
-            pred = cluster(method, sets[name], self.n_classes, seed=seed,
-                           dec_params=s.dec_params(), device=s.device)
-            self._store("clustering", method, name, seed, started,
-                        acc=clustering_accuracy(self.y, pred),
-                        nmi=float(normalized_mutual_info_score(self.y, pred)),
-                        ari=float(adjusted_rand_score(self.y, pred)))
+            pred = cluster(
+                method,
+                sets[name],
+                self.n_classes,
+                seed=seed,
+                dec_params=s.dec_params(),
+                device=s.device,
+            )
+            self._store(
+                "clustering",
+                method,
+                name,
+                seed,
+                started,
+                acc=clustering_accuracy(self.y, pred),
+                nmi=float(normalized_mutual_info_score(self.y, pred)),
+                ari=float(adjusted_rand_score(self.y, pred)),
+            )
 
     def _classification(self, seed: int) -> None:
         s = self.settings
-        todo = [(c, f) for c in s.classifiers for f in CLASSIFY_SETS
-                if cell_key("classification", c, f, seed) not in self.cells]
+        todo = [
+            (c, f)
+            for c in s.classifiers
+            for f in CLASSIFY_SETS
+            if cell_key("classification", c, f, seed) not in self.cells
+        ]
         if not todo:
             return
         arrays = self.classification_features(seed)

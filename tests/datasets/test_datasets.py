@@ -24,13 +24,25 @@ from ifl_core.registry import build_plugin_manager
 
 from .conftest import hapt_zip
 
-MNIST_NAMES = ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
-               "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"]
+MNIST_NAMES = [
+    "train-images-idx3-ubyte.gz",
+    "train-labels-idx1-ubyte.gz",
+    "t10k-images-idx3-ubyte.gz",
+    "t10k-labels-idx1-ubyte.gz",
+]
 
 
 def test_builtin_sets_are_registered_under_kind_dataset():
-    assert {"digits", "mnist", "fashion-mnist", "hapt", "reuters-weka", "uci-har",
-            "usps", "reuters10k"} <= set(dataset_names())
+    assert {
+        "digits",
+        "mnist",
+        "fashion-mnist",
+        "hapt",
+        "reuters-weka",
+        "uci-har",
+        "usps",
+        "reuters10k",
+    } <= set(dataset_names())
 
 
 class _Tiny(Dataset):
@@ -50,7 +62,9 @@ class _TinyPlugin:
 
 
 def test_a_plugin_adds_a_data_set_through_the_same_hook():
-    _, registry = build_plugin_manager(entry_points=False, extra_plugins=(_TinyPlugin(),))
+    _, registry = build_plugin_manager(
+        entry_points=False, extra_plugins=(_TinyPlugin(),)
+    )
 
     data = get_dataset("tiny", registry=registry).load(None)
 
@@ -59,7 +73,9 @@ def test_a_plugin_adds_a_data_set_through_the_same_hook():
 
 
 def test_unknown_data_set_lists_the_available_ones():
-    with pytest.raises(ConfigError, match="unknown dataset 'mnsit'; available: .*mnist"):
+    with pytest.raises(
+        ConfigError, match="unknown dataset 'mnsit'; available: .*mnist"
+    ):
         get_dataset("mnsit")
 
 
@@ -101,6 +117,7 @@ def test_checksum_mismatch_is_refused(tiny_mnist):
 
 def test_verify_accepts_a_match_of_the_decompressed_content(tmp_path):
     import gzip
+
     path = tmp_path / "f.gz"
     path.write_bytes(gzip.compress(b"hello"))
     content = hashlib.sha256(b"hello").hexdigest()
@@ -134,9 +151,11 @@ def test_reuters_weka_joins_corn_and_grain_labels(tmp_path):
     texts = ["'corn prices rise'", "'wheat grain exports'", "'oil prices fall'"]
     for part in ("train", "test"):
         (folder / f"ReutersCorn-{part}.arff").write_text(
-            head + "\n".join(f"{t},{c}" for t, c in zip(texts, "100")) + "\n")
+            head + "\n".join(f"{t},{c}" for t, c in zip(texts, "100")) + "\n"
+        )
         (folder / f"ReutersGrain-{part}.arff").write_text(
-            head + "\n".join(f"{t},{c}" for t, c in zip(texts, "110")) + "\n")
+            head + "\n".join(f"{t},{c}" for t, c in zip(texts, "110")) + "\n"
+        )
 
     data = load_dataset("reuters-weka", tmp_path, verify=False)
 
@@ -188,8 +207,9 @@ def test_fetch_without_a_known_checksum_needs_explicit_consent(tmp_path):
 
     with pytest.raises(DataError, match="--allow-unverified"):
         fetch_dataset(ds, tmp_path, opener=lambda url: _Stream(b"x"))
-    done = fetch_dataset(ds, tmp_path, opener=lambda url: _Stream(b"x"),
-                         allow_unverified=True)
+    done = fetch_dataset(
+        ds, tmp_path, opener=lambda url: _Stream(b"x"), allow_unverified=True
+    )
 
     assert done == [("UCI_HAR.zip", "downloaded")]
 
@@ -219,4 +239,3 @@ def test_real_reuters_weka_has_2158_documents(real_data_dir):
 
     assert data.X.shape == (2158, 2000)
     assert np.bincount(data.y).tolist() == [69, 92, 1997]
-

@@ -42,6 +42,7 @@ def test_idx_with_bad_magic_is_a_data_error(tmp_path):
 def test_idx_with_truncated_body_names_the_sizes(tmp_path):
     write_idx(tmp_path / "a.gz", np.zeros((2, 2)))
     import gzip
+
     raw = gzip.decompress((tmp_path / "a.gz").read_bytes())[:-1]
     (tmp_path / "b.idx").write_bytes(raw)
 
@@ -79,12 +80,14 @@ def test_window_statistics_are_8_channels_by_8_statistics():
 
 def test_arff_texts_unescape_quotes_and_newlines(tmp_path):
     path = tmp_path / "a.arff"
-    path.write_text("@relation x\n\n@attribute Text string\n@attribute c {0,1}\n\n"
-                    "@data\n\n'it\\'s a \\\"test\\\"\\nline two',1\n'plain',0\n")
+    path.write_text(
+        "@relation x\n\n@attribute Text string\n@attribute c {0,1}\n\n"
+        "@data\n\n'it\\'s a \\\"test\\\"\\nline two',1\n'plain',0\n"
+    )
 
     texts, classes = read_arff_texts(path)
 
-    assert texts == ["it's a \"test\"\nline two", "plain"]
+    assert texts == ['it\'s a "test"\nline two', "plain"]
     assert classes == ["1", "0"]
 
 
@@ -99,11 +102,14 @@ def test_arff_without_data_section_is_a_data_error(tmp_path):
 def _har_files(root, n_train=3, n_test=2, width=561):
     for split, n in (("train", n_train), ("test", n_test)):
         (root / split).mkdir(parents=True)
-        rows = ["  " + " ".join(f"{(i + j) / 1000:.7e}" for j in range(width))
-                for i in range(n)]
+        rows = [
+            "  " + " ".join(f"{(i + j) / 1000:.7e}" for j in range(width))
+            for i in range(n)
+        ]
         (root / split / f"X_{split}.txt").write_text("\n".join(rows) + "\n")
         (root / split / f"y_{split}.txt").write_text(
-            "\n".join(str(i % 6 + 1) for i in range(n)) + "\n")
+            "\n".join(str(i % 6 + 1) for i in range(n)) + "\n"
+        )
 
 
 def test_uci_har_folder_puts_train_rows_first(tmp_path):
@@ -122,8 +128,11 @@ def test_uci_har_reads_the_zip_inside_the_uci_zip(tmp_path):
     inner = tmp_path / "inner.zip"
     with zipfile.ZipFile(inner, "w") as archive:
         for path in (tmp_path / "UCI HAR Dataset").rglob("*.txt"):
-            archive.write(path, "UCI HAR Dataset/" + str(path.relative_to(
-                tmp_path / "UCI HAR Dataset")))
+            archive.write(
+                path,
+                "UCI HAR Dataset/"
+                + str(path.relative_to(tmp_path / "UCI HAR Dataset")),
+            )
     outer = tmp_path / "UCI_HAR.zip"
     with zipfile.ZipFile(outer, "w") as archive:
         archive.write(inner, "UCI HAR Dataset.zip")

@@ -15,9 +15,17 @@ from ifl_core.evaluate.paper import paper_accuracy
 
 
 def _settings(**extra):
-    values = dict(dataset="digits", rows=200, seeds=[0, 1], n_folds=3,
-                  clusterer="kmeans", clustering_methods=["kmeans", "hca-ward"],
-                  classifiers=["tree", "knn"], tsne_rows=80, threads=1)
+    values = dict(
+        dataset="digits",
+        rows=200,
+        seeds=[0, 1],
+        n_folds=3,
+        clusterer="kmeans",
+        clustering_methods=["kmeans", "hca-ward"],
+        classifiers=["tree", "knn"],
+        tsne_rows=80,
+        threads=1,
+    )
     values.update(extra)
     return make_eval_settings(values)
 
@@ -42,8 +50,14 @@ def test_csv_holds_mean_and_std_over_seeds_in_percent(finished):
     out, _ = finished
     with open(out / "results.csv") as handle:
         rows = list(csv.DictReader(handle))
-    km = next(r for r in rows if r["task"] == "clustering" and r["method"] == "kmeans"
-              and r["features"] == "primary" and r["metric"] == "acc")
+    km = next(
+        r
+        for r in rows
+        if r["task"] == "clustering"
+        and r["method"] == "kmeans"
+        and r["features"] == "primary"
+        and r["metric"] == "acc"
+    )
     knn = next(r for r in rows if r["method"] == "knn" and r["features"] == "primary")
 
     assert 60 < float(km["mean"]) <= 100
@@ -88,8 +102,9 @@ def test_report_only_writes_tables_from_finished_cells_and_computes_nothing(
     (out / "results.md").unlink()
     messages = []
 
-    result = evaluate(_settings(), out, report_only=True, plots=False,
-                      progress=messages.append)
+    result = evaluate(
+        _settings(), out, report_only=True, plots=False, progress=messages.append
+    )
 
     assert messages == []
     assert "| hca-ward | ifl |" in (out / "results.md").read_text()
@@ -181,8 +196,12 @@ def test_long_layout_makes_s_versions_and_takes_the_best_version():
     base = _Recorder()
     model = LongLayoutClassifier(base, columns).fit(primary, ifl, np.array([0, 1]))
 
-    assert base.X.tolist() == [[5, 0.5, 0.9], [5, 0.5, 0.2], [6, 0.4, 0.3],
-                               [6, 0.4, 0.6]]
+    assert base.X.tolist() == [
+        [5, 0.5, 0.9],
+        [5, 0.5, 0.2],
+        [6, 0.4, 0.3],
+        [6, 0.4, 0.6],
+    ]
     assert base.y.tolist() == [0, 0, 1, 1]
     # row 0: best version scores 0.9 for class 0; row 1: best is 1 - 0.3 for class 1
     assert model.predict(primary, ifl).tolist() == [0, 1]
