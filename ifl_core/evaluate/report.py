@@ -89,10 +89,12 @@ def write_csv(path: Path, summary: list[dict[str, Any]]) -> None:
     write_bytes_atomic(path, buffer.getvalue().encode("utf-8"))
 
 
-def _cell(entry: dict[str, Any] | None, with_paper: bool = True) -> str:
+def _cell(entry: dict[str, Any] | None, with_paper: bool = True, seeds: int = 0) -> str:
     if entry is None:
         return "–"
     text = f"{entry['mean']:.2f} ± {entry['std']:.2f}"
+    if entry["n_seeds"] < seeds:
+        text += f" [{entry['n_seeds']} seed{'s' if entry['n_seeds'] > 1 else ''}]"
     if with_paper and entry["paper"] != "":
         text += f" ({entry['paper']})"
     return text
@@ -105,6 +107,7 @@ def markdown(
     index = {(e["task"], e["method"], e["features"], e["metric"]): e for e in summary}
     data, s, resolved = record["data"], record["settings"], record["resolved"]
     column = data.get("paper_column")
+    n_seeds = len(s["seeds"])
     lines = [
         f"## {data['name']}: {data['rows']} rows x {data['features']} features, "
         f"{data['classes']} classes",
@@ -149,7 +152,7 @@ def markdown(
                 nmi = index.get(("clustering", method, name, "nmi"))
                 ari = index.get(("clustering", method, name, "ari"))
                 lines.append(
-                    f"| {method} | {name} | {_cell(acc)} | "
+                    f"| {method} | {name} | {_cell(acc, seeds=n_seeds)} | "
                     f"{_cell(nmi, False)} | {_cell(ari, False)} |"
                 )
         lines.append("")
@@ -164,7 +167,8 @@ def markdown(
         ]
         for name in classifiers:
             cells = [
-                _cell(index.get(("classification", name, f, "acc"))) for f in csets
+                _cell(index.get(("classification", name, f, "acc")), seeds=n_seeds)
+                for f in csets
             ]
             if all(c == "–" for c in cells):
                 continue

@@ -215,3 +215,58 @@ def test_plots_are_png_files(tmp_path):
         assert data[:8] == b"\x89PNG\r\n\x1a\n"
         assert len(data) > 5000
     assert tmp_path / "tsne.png" in result["written"]
+
+
+def test_markdown_marks_entries_with_fewer_seeds_than_asked():
+    from ifl_core.evaluate.report import markdown, summarise
+
+    rows = [
+        {
+            "task": "classification",
+            "method": "knn",
+            "features": "primary",
+            "seed": seed,
+            "acc": acc,
+        }
+        for seed, acc in ((0, 0.9), (1, 0.8))
+    ] + [
+        {
+            "task": "classification",
+            "method": "knn",
+            "features": "ifl",
+            "seed": 0,
+            "acc": 0.5,
+        }
+    ]
+    order = {
+        "classification_methods": ["knn"],
+        "classification_sets": ["primary", "ifl"],
+    }
+    summary = summarise(rows, "MNIST", order)
+    record = {
+        "data": {
+            "name": "mnist",
+            "rows": 10,
+            "features": 2,
+            "classes": 2,
+            "paper_column": "MNIST",
+            "subsample": "all rows",
+        },
+        "settings": {
+            "seeds": [0, 1],
+            "n_folds": 2,
+            "scaling": "none",
+            "clusterer": "kmeans",
+            "quick": False,
+            "test_size": 0.2,
+        },
+        "resolved": {
+            "dec_params": {},
+            "ifl_metrics_classification": ["confidence"],
+            "tracker_classification": "hungarian",
+        },
+    }
+
+    text = markdown(summary, record, order)
+
+    assert "| knn | 85.00 ± 5.00 (96.9) | 50.00 ± 0.00 [1 seed] (84.8) |" in text
