@@ -106,6 +106,7 @@ def _plots(
             seed=seed,
             title=f"{name}: t-SNE of {len(keep)} rows "
             f"(IFL scaling {s.scaling}, seed {seed})",
+            class_names=run.class_names,
         )
         written.append(path)
     if not summary:

@@ -29,7 +29,14 @@ def _pyplot():
 
 
 def tsne_plot(
-    path: Path, primary: Any, joined: Any, y: np.ndarray, *, seed: int, title: str
+    path: Path,
+    primary: Any,
+    joined: Any,
+    y: np.ndarray,
+    *,
+    seed: int,
+    title: str,
+    class_names: list[str] | None = None,
 ) -> None:
     """Two t-SNE panels (primary, primary + IFL) coloured by class."""
     from sklearn.decomposition import PCA, TruncatedSVD
@@ -69,7 +76,7 @@ def tsne_plot(
     classes = np.unique(y)
     fig.legend(
         handles[: len(classes)],
-        [str(c) for c in classes],
+        [class_names[c] if class_names else str(c) for c in classes],
         loc="center right",
         title="class",
         markerscale=1.5,
