@@ -270,3 +270,18 @@ def test_markdown_marks_entries_with_fewer_seeds_than_asked():
     text = markdown(summary, record, order)
 
     assert "| knn | 85.00 ± 5.00 (96.9) | 50.00 ± 0.00 [1 seed] (84.8) |" in text
+
+
+def test_restart_discards_the_old_cells_and_features(tmp_path):
+    evaluate(
+        _settings(seeds=[0], tasks=["clustering"], clustering_methods=["kmeans"]),
+        tmp_path,
+        plots=False,
+    )
+    other = _settings(seeds=[1], tasks=["clustering"], clustering_methods=["kmeans"])
+
+    evaluate(other, tmp_path, plots=False, restart=True)
+
+    rows = [json.loads(x) for x in (tmp_path / "cells.jsonl").read_text().splitlines()]
+    assert {r["seed"] for r in rows} == {1}
+    assert not (tmp_path / "ifl-clustering-seed0.npz").exists()
