@@ -43,7 +43,7 @@ def tsne_plot(
     from sklearn.manifold import TSNE
 
     plt = _pyplot()
-    fig, axes = plt.subplots(1, 2, figsize=(11, 5.2))
+    fig, axes = plt.subplots(1, 2, figsize=(11, 6))
     for ax, X, label in (
         (axes[0], primary, "primary"),
         (axes[1], joined, "primary + IFL"),
@@ -77,12 +77,14 @@ def tsne_plot(
     fig.legend(
         handles[: len(classes)],
         [class_names[c] if class_names else str(c) for c in classes],
-        loc="center right",
+        loc="lower center",
+        ncol=min(len(classes), 10),
         title="class",
         markerscale=1.5,
+        frameon=False,
     )
     fig.suptitle(title)
-    fig.tight_layout(rect=(0, 0, 0.93, 0.95))
+    fig.tight_layout(rect=(0, 0.1, 1, 0.95))
     fig.savefig(path, dpi=110)
     plt.close(fig)
 
