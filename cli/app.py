@@ -460,6 +460,9 @@ def extract(
             typer.echo(f"warning: {warning}", err=True)
 
 
+from ifl_cli import datasets as _datasets, evaluate as _evaluate  # noqa: E402,F401
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

@@ -37,6 +37,7 @@ BUILTIN_MODULES = (
     "ifl_plugins.gmm",
     "ifl_plugins.soft_metrics",
     "ifl_plugins.group_folds",
+    "ifl_plugins.datasets",
 )
 
 #: Extension kinds and the base class each registered object must derive from.
