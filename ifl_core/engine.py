@@ -197,18 +197,23 @@ def fit_model(components: Components, X: Any, rows: np.ndarray, index: int) -> C
         raise PluginError(
             f"clusterer {name!r} failed on model {index}: {type(exc).__name__}: {exc}"
         ) from exc
+    _check_contract(components, model, len(rows))
+    return model
+
+
+def _check_contract(components: Components, model: Clusterer, n_rows: int) -> None:
+    name = components.settings.clusterer
     labels = np.asarray(model.labels_)
     centroids = np.asarray(model.centroids_)
     s = components.settings.n_clusters
-    if labels.shape != (len(rows),) or centroids.shape[0] != s:
+    if labels.shape != (n_rows,) or centroids.shape[0] != s:
         raise PluginError(
             f"clusterer {name!r} broke its contract: labels_ shape {labels.shape} "
-            f"(expected ({len(rows)},)), centroids_ shape {centroids.shape} "
+            f"(expected ({n_rows},)), centroids_ shape {centroids.shape} "
             f"(expected ({s}, e))"
         )
     if labels.min() < 0 or labels.max() >= s:
         raise PluginError(f"clusterer {name!r} gave cluster numbers outside 0..{s - 1}")
-    return model
 
 
 def run_fold(components: Components, X: Any, fold: Fold, index: int) -> FoldOutcome:
@@ -287,11 +292,60 @@ def fit_folds(
     X: Any, components: Components, folds: list[Fold], notify: ProgressCallback
 ) -> list[FoldOutcome]:
     """Fit one model per fold, in order, reporting each as it finishes."""
+    cls = components.clusterer_cls
+    if cls.supports_batched_folds and cls.batched_folds_selected(
+        components.clusterer_params
+    ):
+        return fit_folds_batched(X, components, folds, notify)
     outcomes = []
     for index, fold in enumerate(folds):
         outcome = run_fold(components, X, fold, index)
         outcomes.append(outcome)
         notify("fit_done", index=index, seconds=outcome.seconds)
+    return outcomes
+
+
+def fit_folds_batched(
+    X: Any, components: Components, folds: list[Fold], notify: ProgressCallback
+) -> list[FoldOutcome]:
+    """Fit every fold's model in one call of the clusterer's ``fit_batched``.
+
+    Each model still sees only its own inner train; its seed is the one the
+    sequential loop would give it. The wall time is shared equally among the folds.
+    """
+    start = time.perf_counter()
+    s = components.settings
+    name = s.clusterer
+    try:
+        models = components.clusterer_cls.fit_batched(
+            X,
+            [fold.train for fold in folds],
+            s.n_clusters,
+            components.clusterer_params,
+            seeds=[fold_seed(s.seed, index) for index in range(len(folds))],
+            device=s.device,
+        )
+    except (DataError, ConfigError, PluginError, MemoryError, KeyboardInterrupt):
+        raise
+    except Exception as exc:
+        raise PluginError(
+            f"clusterer {name!r} failed on the batched fold models: "
+            f"{type(exc).__name__}: {exc}"
+        ) from exc
+    if len(models) != len(folds):
+        raise PluginError(
+            f"clusterer {name!r} returned {len(models)} batched models for "
+            f"{len(folds)} folds"
+        )
+    z_tests = []
+    for model, fold in zip(models, folds):
+        _check_contract(components, model, len(fold.train))
+        z_tests.append(np.asarray(model.encode(X[fold.test]), dtype=np.float64))
+    seconds = (time.perf_counter() - start) / len(folds)
+    outcomes = []
+    for index, (model, fold, z_test) in enumerate(zip(models, folds, z_tests)):
+        outcomes.append(_outcome(components, model, index, fold, z_test, seconds))
+        notify("fit_done", index=index, seconds=seconds)
     return outcomes
 
 
