@@ -8,7 +8,8 @@ ratios it prints stay meaningful on a busy machine. Sections (``--only`` picks s
 ``folds``     IFL wall time with the r fold models trained batched vs one by one;
 ``clustpy``   our DEC against ClustPy's DEC on the same data and epochs (if installed);
 ``scaling``   wall time and peak memory of a short IFL run as n grows (MNIST rows);
-``shared``    shared vs per-fold pretraining: wall time and fold-model ACC.
+``shared``    shared vs per-fold pretraining: wall time and fold-model ACC;
+``profile``   where the time of one batched training step goes (torch profiler).
 
 MNIST is read from the four canonical IDX ``.gz`` files in ``--data-dir`` (default:
 the ``IFL_DATA_DIR`` environment variable); sections that need it are skipped with a
@@ -186,6 +187,39 @@ def recipe(args, **extra):
     return {**base, **extra}
 
 
+def bench_profile(args, out):
+    show(f"profile: {args.folds} batched fold models, d=784, batch 256, Adam")
+    from torch.profiler import ProfilerActivity, profile
+
+    r, d = args.folds, 784
+    dims = [d, *HIDDEN, LATENT]
+    senc = StackedMLP.from_modules([build_mlp(dims) for _ in range(r)])
+    sdec = StackedMLP.from_modules([build_mlp(dims[::-1]) for _ in range(r)])
+    sopt = MaskedOptimizer([*senc.parameters(), *sdec.parameters()], "adam", 1e-3, 0)
+    xs = torch.rand(r, 256, d)
+    on = torch.ones(r, dtype=torch.bool)
+
+    def step():
+        loss = (sdec(senc(xs)) - xs).pow(2).mean(dim=(1, 2)).sum()
+        sopt.zero_grad()
+        loss.backward()
+        sopt.step(on)
+
+    step()
+    with profile(activities=[ProfilerActivity.CPU]) as prof:
+        for _ in range(2 if args.quick else 5):
+            step()
+    events = prof.key_averages()
+    total = sum(e.self_cpu_time_total for e in events)
+    top = sorted(events, key=lambda e: e.self_cpu_time_total, reverse=True)[:10]
+    rows = []
+    for e in top:
+        share = e.self_cpu_time_total / total
+        rows.append({"op": e.key, "share": share, "calls": e.count})
+        print(f"  {share:6.1%}  {e.count:5d} calls  {e.key}")
+    out["profile"] = rows
+
+
 def bench_folds(args, out, digits):
     show(f"folds: IFL on digits ({len(digits[0])} rows), {args.folds} fold models")
     X, y = digits
@@ -282,7 +316,7 @@ def bench_shared(args, out, digits, mnist):
 # ------------------------------------------------------------------------ main
 
 
-SECTIONS = ("peak", "ae", "folds", "clustpy", "scaling", "shared")
+SECTIONS = ("peak", "ae", "profile", "folds", "clustpy", "scaling", "shared")
 
 
 def main(argv=None) -> None:
@@ -318,6 +352,8 @@ def main(argv=None) -> None:
     peak = bench_peak(args, out) if {"peak", "ae"} & set(args.only) else None
     if "ae" in args.only:
         bench_ae(args, out, peak)
+    if "profile" in args.only:
+        bench_profile(args, out)
     if "folds" in args.only:
         bench_folds(args, out, digits)
     if "clustpy" in args.only:

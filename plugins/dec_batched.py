@@ -130,6 +130,7 @@ class MaskedOptimizer:
         self.steps = torch.zeros(r, dtype=torch.float64, device=params[0].device)
         self.state1 = [torch.zeros_like(p) for p in params]
         self.state2 = [torch.zeros_like(p) for p in params] if kind == "adam" else []
+        self.buffers = [torch.empty_like(p) for p in self.state2]
 
     @torch.no_grad()
     def step(self, active: torch.Tensor) -> None:
@@ -151,23 +152,26 @@ class MaskedOptimizer:
         t = self.steps.clamp_min(1.0)
         step_size = (self.lr / (1.0 - beta1**t)).float()
         bc2_sqrt = torch.sqrt(1.0 - beta2**t).float()
-        for p, m1, m2 in zip(self.params, self.state1, self.state2):
+        for p, m1, m2, buf in zip(self.params, self.state1, self.state2, self.buffers):
             g = p.grad
             view = (-1,) + (1,) * (p.dim() - 1)
             if all_active:
+                # step * m1 / (sqrt(m2) / bc2 + eps) rewritten as
+                # m1 / (sqrt(m2) * a + b), in place, without temporaries
                 m1.lerp_(g, 1.0 - beta1)
                 m2.mul_(beta2).addcmul_(g, g, value=1.0 - beta2)
-                mask = None
-            else:
-                mask = active.view(view).to(p.dtype)
-                m1.copy_(torch.lerp(m1, torch.lerp(m1, g, 1.0 - beta1), mask))
-                new2 = m2 * beta2 + (1.0 - beta2) * g * g
-                m2.copy_(torch.lerp(m2, new2, mask))
+                a = (1.0 / (bc2_sqrt * step_size)).view(view)
+                b = (eps / step_size).view(view)
+                torch.sqrt(m2, out=buf).mul_(a).add_(b)
+                p.addcdiv_(m1, buf, value=-1.0)
+                continue
+            mask = active.view(view).to(p.dtype)
+            m1.copy_(torch.lerp(m1, torch.lerp(m1, g, 1.0 - beta1), mask))
+            new2 = m2 * beta2 + (1.0 - beta2) * g * g
+            m2.copy_(torch.lerp(m2, new2, mask))
             denom = (m2.sqrt() / bc2_sqrt.view(view)).add_(eps)
             update = m1 / denom * step_size.view(view)
-            if mask is not None:
-                update.mul_(mask)
-            p.sub_(update)
+            p.sub_(update.mul_(mask))
 
     def zero_grad(self) -> None:
         for p in self.params:
