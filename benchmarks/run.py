@@ -141,7 +141,9 @@ def bench_ae(args, out, peak):
         r = args.folds
         senc = StackedMLP.from_modules([build_mlp(dims) for _ in range(r)])
         sdec = StackedMLP.from_modules([build_mlp(dims[::-1]) for _ in range(r)])
-        sopt = MaskedOptimizer([*senc.parameters(), *sdec.parameters()], "adam", 1e-3, 0)
+        sopt = MaskedOptimizer(
+            [*senc.parameters(), *sdec.parameters()], "adam", 1e-3, 0
+        )
         xs = torch.rand(r, 256, d)
         on = torch.ones(r, dtype=torch.bool)
 
@@ -168,7 +170,8 @@ def bench_ae(args, out, peak):
         g_stacked = flops / min(t_stacked) / 1e9
         g_nostep = flops / min(t_nostep) / 1e9
         print(
-            f"d={d:4d}: one model {g_plain:6.1f} GFLOP/s ({g_plain / peak:5.1%} of peak)"
+            f"d={d:4d}: one model {g_plain:6.1f} GFLOP/s "
+            f"({g_plain / peak:5.1%} of peak)"
             f" | forward+backward without optimiser {g_nostep:6.1f} "
             f"({g_nostep / peak:5.1%}) | {r} models batched {g_stacked:6.1f} GFLOP/s "
             f"({g_stacked / peak:5.1%}); step time batched/one = "
@@ -230,11 +233,17 @@ def bench_folds(args, out, digits):
                 X, y, args.folds, recipe(args, batched_folds=mode == "batched")
             )
             results[mode].append((seconds, acc))
-            print(f"  repeat {rep}: {mode:10s} {seconds:7.1f} s  mean fold ACC {acc:.3f}",
-                  flush=True)
+            print(
+                f"  repeat {rep}: {mode:10s} {seconds:7.1f} s  "
+                f"mean fold ACC {acc:.3f}",
+                flush=True,
+            )
     t_b = statistics.median(s for s, _ in results["batched"])
     t_s = statistics.median(s for s, _ in results["sequential"])
-    print(f"batched / sequential wall time = {t_b / t_s:.2f} ({t_b:.1f} s vs {t_s:.1f} s)")
+    print(
+        f"batched / sequential wall time = {t_b / t_s:.2f} "
+        f"({t_b:.1f} s vs {t_s:.1f} s)"
+    )
     out["folds"] = {"batched_s": t_b, "sequential_s": t_s, "ratio": t_b / t_s,
                     "runs": results, "recipe": recipe(args)}
 

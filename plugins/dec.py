@@ -127,7 +127,8 @@ class RowSource:
         """All rows in order, ``step`` at a time."""
         for i in range(0, self.n_rows, step):
             if self.sparse:
-                yield torch.from_numpy(self.data[i : i + step].toarray()).to(self.device)
+                dense = self.data[i : i + step].toarray()
+                yield torch.from_numpy(dense).to(self.device)
             else:
                 yield self.data[i : i + step]
 

@@ -56,7 +56,7 @@ log = logging.getLogger(__name__)
 
 
 class StackedMLP:
-    """``r`` copies of one MLP with stacked weights ``W`` (r, in, out), ``b`` (r, 1, out).
+    """``r`` copies of one MLP: stacked weights (r, in, out) and biases (r, 1, out).
 
     ReLU between layers, none after the last, as :func:`~ifl_plugins.dec.build_mlp`.
     """
@@ -68,7 +68,9 @@ class StackedMLP:
     @classmethod
     def from_modules(cls, modules: Sequence[torch.nn.Sequential]) -> StackedMLP:
         """Stack the ``nn.Linear`` layers of equally shaped sequential MLPs."""
-        linears = [[m for m in seq if isinstance(m, torch.nn.Linear)] for seq in modules]
+        linears = [
+            [m for m in seq if isinstance(m, torch.nn.Linear)] for seq in modules
+        ]
         weights, biases = [], []
         for layer in zip(*linears):
             w = torch.stack([lin.weight.detach().t() for lin in layer]).contiguous()
@@ -204,7 +206,9 @@ class FoldBatches:
         order = torch.randperm(self.sizes[j], generator=self.generators[j])
         return iter(order.split(self.batch_size))
 
-    def next(self, active: Sequence[bool]) -> tuple[torch.Tensor, torch.Tensor, list[int]]:
+    def next(
+        self, active: Sequence[bool]
+    ) -> tuple[torch.Tensor, torch.Tensor, list[int]]:
         """Next batch of every active fold; inactive folds get an empty batch."""
         picks = []
         for j, is_active in enumerate(active):
@@ -388,7 +392,8 @@ class BatchedDECTrainer:
 
     def _fold_q(self, encoder: StackedMLP, mu: torch.Tensor, j: int) -> torch.Tensor:
         with torch.no_grad():
-            return soft_assignment(self._encode_fold(encoder, j), mu[j], self.params.alpha)
+            z = self._encode_fold(encoder, j)
+            return soft_assignment(z, mu[j], self.params.alpha)
 
     def _self_train(
         self,
@@ -427,9 +432,8 @@ class BatchedDECTrainer:
             pos, mask, _ = batches.next(active)
             z = encoder(self._rows(pos))
             q = _stacked_soft_assignment(z, mu, p.alpha)
-            tb = torch.gather(
-                target, 1, pos.to(self.device)[:, :, None].expand(-1, -1, self.n_clusters)
-            )
+            where = pos.to(self.device)[:, :, None].expand(-1, -1, self.n_clusters)
+            tb = torch.gather(target, 1, where)
             mask = mask.to(self.device)
             kl = (tb * (tb.clamp_min(1e-12).log() - q.clamp_min(1e-12).log())).sum(2)
             per_fold = (kl * mask).sum(1) / mask.sum(1).clamp_min(1.0)
@@ -459,7 +463,8 @@ class BatchedDECTrainer:
         models = []
         for j in range(self.r):
             model = DECClusterer(
-                self.n_clusters, self.params, seed=self.seeds[j], device=self.device_name
+                self.n_clusters, self.params, seed=self.seeds[j],
+                device=self.device_name,
             )
             model.adopt(
                 encoder.to_module(j), mu[j].detach().clone(), labels[j], infos[j]

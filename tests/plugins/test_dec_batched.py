@@ -1,4 +1,4 @@
-"""Fold-batched DEC: each batched fold model equals its equally seeded sequential twin."""
+"""Fold-batched DEC: each batched fold model equals its equally seeded twin."""
 
 from __future__ import annotations
 
@@ -36,7 +36,9 @@ def test_batched_models_match_equally_seeded_sequential_ones(
 
     for model, rows, seed in zip(batched, trains, seeds):
         twin = DECClusterer(10, params, seed=seed, device="cpu").fit(X[rows])
-        np.testing.assert_allclose(model.encode(X), twin.encode(X), rtol=1e-3, atol=1e-3)
+        np.testing.assert_allclose(
+            model.encode(X), twin.encode(X), rtol=1e-3, atol=1e-3
+        )
         np.testing.assert_allclose(model.centroids_, twin.centroids_, atol=1e-3)
         agree = np.mean(model.labels_ == twin.labels_)
         assert agree >= 0.99
