@@ -196,13 +196,21 @@ def fit_model(components: Components, X: Any, rows: np.ndarray, index: int) -> C
     name = components.settings.clusterer
     with plugin_guard("clusterer", name, f"on model {index}"):
         model.fit(X[rows])
+    _check_contract(components, model, len(rows), index)
+    return model
+
+
+def _check_contract(
+    components: Components, model: Clusterer, n_rows: int, index: int
+) -> None:
+    name = components.settings.clusterer
     labels = np.asarray(model.labels_)
     centroids = np.asarray(model.centroids_)
     s = components.settings.n_clusters
-    if labels.shape != (len(rows),) or centroids.shape[0] != s:
+    if labels.shape != (n_rows,) or centroids.shape[0] != s:
         raise PluginError(
             f"clusterer {name!r} broke its contract: labels_ shape {labels.shape} "
-            f"(expected ({len(rows)},)), centroids_ shape {centroids.shape} "
+            f"(expected ({n_rows},)), centroids_ shape {centroids.shape} "
             f"(expected ({s}, e))"
         )
     if labels.min() < 0 or labels.max() >= s:
@@ -211,7 +219,6 @@ def fit_model(components: Components, X: Any, rows: np.ndarray, index: int) -> C
         raise PluginError(
             f"clusterer {name!r} gave NaN or infinite centroids on model {index}"
         )
-    return model
 
 
 def run_fold(components: Components, X: Any, fold: Fold, index: int) -> FoldOutcome:
@@ -324,8 +331,14 @@ def fit_folds(
     fitted, and every fold fitted here is saved as soon as it arrives. Outcomes
     arrive in the order the executor completes them; they are returned in fold
     order.
+
+    A clusterer that trains its fold models together (``fit_batched``, DEC by
+    default) does so when the executor is in-process; see :func:`fit_folds_batched`.
+    Other executors fit one fold per task with the clusterer's own ``fit``.
     """
     executor = executor or InProcessExecutor()
+    if _batched(components, executor, len(folds)):
+        return _fit_folds_batched_resumable(X, components, folds, notify, checkpoint)
     done: dict[int, FoldOutcome] = {}
     pending = []
     for index, fold in enumerate(folds):
@@ -341,6 +354,103 @@ def fit_folds(
         done[outcome.index] = outcome
         notify("fit_done", index=outcome.index, seconds=outcome.seconds)
     return [done[index] for index in range(len(folds))]
+
+
+def _batched(components: Components, executor: Executor, n_folds: int) -> bool:
+    """Whether the fold models are fitted together, by ``fit_batched``."""
+    cls = components.clusterer_cls
+    params = components.clusterer_params
+    if not (cls.supports_batched_folds and cls.batched_folds_selected(params)):
+        return False
+    if executor.kind == "in-process":
+        return n_folds > 1 or cls.batched_folds_required(params)
+    if cls.batched_folds_required(params):
+        raise ConfigError(
+            f"clusterer {components.settings.clusterer!r} with these parameters "
+            f"trains all fold models together; it cannot spread them over the "
+            f"{executor.kind} executor (run it in-process)"
+        )
+    return False
+
+
+def _fit_folds_batched_resumable(
+    X: Any,
+    components: Components,
+    folds: list[Fold],
+    notify: ProgressCallback,
+    checkpoint: RunDirectory | None,
+) -> list[FoldOutcome]:
+    """Batched fitting with checkpoints: the fold models are one unit of work.
+
+    When every fold is saved in ``checkpoint`` they are loaded; otherwise all of
+    them are fitted again (a model's rounding depends on the batch it was trained
+    in, so refitting only the missing ones would not reproduce an uninterrupted
+    run) and every one is saved.
+    """
+    if checkpoint is not None:
+        loaded = [checkpoint.load(index, fold) for index, fold in enumerate(folds)]
+        if all(outcome is not None for outcome in loaded):
+            for outcome in loaded:
+                notify("fit_done", index=outcome.index, seconds=outcome.seconds)
+            return loaded
+        if checkpoint.loaded:
+            log.info(
+                "%d of %d batched fold models were saved; fitting all of them again",
+                len(checkpoint.loaded), len(folds),
+            )
+            checkpoint.loaded.clear()
+    outcomes = fit_folds_batched(X, components, folds, notify)
+    if checkpoint is not None:
+        for outcome in outcomes:
+            checkpoint.save(outcome)
+    return outcomes
+
+
+def fit_folds_batched(
+    X: Any, components: Components, folds: list[Fold], notify: ProgressCallback
+) -> list[FoldOutcome]:
+    """Fit every fold's model in one call of the clusterer's ``fit_batched``.
+
+    Each model still sees only its own inner train; its seed is the one the
+    sequential loop would give it. The wall time is shared equally among the folds.
+    """
+    start = time.perf_counter()
+    s = components.settings
+    name = s.clusterer
+    with plugin_guard("clusterer", name, "on the batched fold models"):
+        models = components.clusterer_cls.fit_batched(
+            X,
+            [fold.train for fold in folds],
+            s.n_clusters,
+            components.clusterer_params,
+            seeds=[fold_seed(s.seed, index) for index in range(len(folds))],
+            device=s.device,
+        )
+    if len(models) != len(folds):
+        raise PluginError(
+            f"clusterer {name!r} returned {len(models)} batched models for "
+            f"{len(folds)} folds"
+        )
+    z_tests = []
+    for index, (model, fold) in enumerate(zip(models, folds)):
+        _check_contract(components, model, len(fold.train), index)
+        where = f"encoding the inner test of model {index}"
+        with plugin_guard("clusterer", name, where):
+            z_test = np.asarray(model.encode(X[fold.test]), dtype=np.float64)
+        if not np.isfinite(z_test).all():
+            raise PluginError(
+                f"clusterer {name!r} encoded inner-test rows of model {index} as NaN "
+                "or infinity"
+            )
+        z_tests.append(z_test)
+    seconds = (time.perf_counter() - start) / len(folds)
+    outcomes = []
+    for index, (model, fold, z_test) in enumerate(zip(models, folds, z_tests)):
+        outcome = _outcome(components, model, index, fold, z_test, seconds)
+        outcome.info["batched_folds"] = True
+        outcomes.append(outcome)
+        notify("fit_done", index=index, seconds=seconds)
+    return outcomes
 
 
 def run_inner_folding(

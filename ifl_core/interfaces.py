@@ -67,6 +67,8 @@ class Clusterer(Plugin):
 
     #: Whether :meth:`fit` and :meth:`encode` accept ``scipy.sparse`` matrices.
     accepts_sparse: ClassVar[bool] = False
+    #: Whether :meth:`fit_batched` can fit the models of several inner trains at once.
+    supports_batched_folds: ClassVar[bool] = False
 
     def __init__(
         self,
@@ -81,6 +83,39 @@ class Clusterer(Plugin):
         self.seed = int(seed)
         self.device = device
         self.info: dict[str, Any] = {}
+
+    @classmethod
+    def batched_folds_selected(cls, params: PluginParams) -> bool:
+        """Whether the engine should use :meth:`fit_batched` with these parameters."""
+        return cls.supports_batched_folds
+
+    @classmethod
+    def batched_folds_required(cls, params: PluginParams) -> bool:
+        """Whether these parameters only make sense with all folds fitted together.
+
+        The engine then refuses executors that fit one fold per task.
+        """
+        return False
+
+    @classmethod
+    def fit_batched(
+        cls,
+        X: Any,
+        trains: list[np.ndarray],
+        n_clusters: int,
+        params: PluginParams,
+        *,
+        seeds: list[int],
+        device: str = "cpu",
+    ) -> list[Clusterer]:
+        """Fit one model per inner train, together; return them in order.
+
+        ``trains[j]`` are row indices into ``X`` (shape (n, h)); model ``j`` must
+        only ever see ``X[trains[j]]`` and should be the model that
+        ``cls(n_clusters, params, seed=seeds[j], device=device).fit(X[trains[j]])``
+        gives, up to floating-point rounding.
+        """
+        raise NotImplementedError(f"clusterer {cls.name!r} cannot fit folds batched")
 
     @abstractmethod
     def fit(self, X: Any) -> Clusterer:

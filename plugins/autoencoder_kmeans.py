@@ -12,7 +12,7 @@ import torch
 
 from ifl_core.hookspecs import hookimpl
 from ifl_core.registry import Registry
-from ifl_plugins.dec import AutoencoderParams, DECClusterer
+from ifl_plugins.dec import AutoencoderParams, DECClusterer, RowSource
 
 
 class AEKMeansClusterer(DECClusterer):
@@ -21,9 +21,11 @@ class AEKMeansClusterer(DECClusterer):
     name = "ae-kmeans"
     description = "pretrained autoencoder, then k-means in its latent space"
     Params = AutoencoderParams
+    # The fold-batched trainer runs DEC's clustering phase, which this model skips.
+    supports_batched_folds = False
 
     def _self_train(
-        self, X: torch.Tensor, gen: torch.Generator, labels: np.ndarray
+        self, X: RowSource, gen: torch.Generator, labels: np.ndarray
     ) -> np.ndarray:
         # The k-means clusters are final: no clustering phase moves the centroids.
         self.info["cluster_iterations"] = 0

@@ -9,6 +9,11 @@ The recipe:
    soft assignment and P the sharpened target distribution. P is recomputed on the
    *whole* training set every ``update_interval`` iterations, and training stops once
    fewer than ``tol`` of the hard labels change between two such updates.
+
+Sparse input (for example tf-idf as ``scipy.sparse`` CSR) is densified one minibatch
+at a time, never as a whole. The ``r`` fold models of inner folding can be trained
+together as one batched network (``batched_folds``, see
+:mod:`ifl_plugins.dec_batched`).
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import logging
 from typing import Any, Literal
 
 import numpy as np
+import scipy.sparse as sp
 import torch
 from pydantic import Field
 from sklearn.cluster import KMeans
@@ -65,6 +71,17 @@ class DECParams(AutoencoderParams):
     tol: float = Field(
         0.001, ge=0, description="stop when this share of hard labels changes"
     )
+    batched_folds: bool = Field(
+        True,
+        description="train the fold models of inner folding together as one "
+        "batched network (same models up to rounding; faster)",
+    )
+    pretraining: Literal["per_fold", "shared"] = Field(
+        "per_fold",
+        description="per_fold: every fold model pretrains its own autoencoder on its "
+        "inner train; shared: one autoencoder pretrained on all rows, fine-tuned per "
+        "fold (inner-test rows are then seen by the encoder; implies batched_folds)",
+    )
 
 
 def build_mlp(dims: list[int]) -> nn.Sequential:
@@ -90,6 +107,39 @@ def target_distribution(q: torch.Tensor) -> torch.Tensor:
     return weight / weight.sum(dim=1, keepdim=True)
 
 
+class RowSource:
+    """Rows of a dense array or a sparse matrix as float32 tensors on ``device``.
+
+    A dense array is converted once (no copy when it is already float32 on the CPU);
+    a sparse matrix stays sparse and only the rows asked for are densified.
+    """
+
+    def __init__(self, X: Any, device: torch.device) -> None:
+        self.device = device
+        self.sparse = sp.issparse(X)
+        if self.sparse:
+            self.data = sp.csr_matrix(X, dtype=np.float32)
+        else:
+            self.data = torch.as_tensor(np.asarray(X, dtype=np.float32), device=device)
+        self.n_rows, self.n_features = (int(v) for v in X.shape)
+
+    def take(self, rows: torch.Tensor) -> torch.Tensor:
+        """Rows ``rows`` (int64 tensor of shape (m,)) as a float32 tensor (m, h)."""
+        if self.sparse:
+            dense = self.data[rows.cpu().numpy()].toarray()
+            return torch.from_numpy(dense).to(self.device)
+        return self.data[rows.to(self.device)]
+
+    def chunks(self, step: int) -> Any:
+        """All rows in order, ``step`` at a time."""
+        for i in range(0, self.n_rows, step):
+            if self.sparse:
+                dense = self.data[i : i + step].toarray()
+                yield torch.from_numpy(dense).to(self.device)
+            else:
+                yield self.data[i : i + step]
+
+
 def _optimizer(kind: str, params: Any, lr: float, momentum: float):
     if kind == "sgd":
         return torch.optim.SGD(params, lr=lr, momentum=momentum)
@@ -102,21 +152,41 @@ class DECClusterer(Clusterer):
     name = "dec"
     description = "Deep Embedded Clustering (PyTorch autoencoder + KL self-training)"
     Params = DECParams
+    accepts_sparse = True
+    supports_batched_folds = True
+
+    @classmethod
+    def batched_folds_selected(cls, params: DECParams) -> bool:
+        return params.batched_folds or params.pretraining == "shared"
+
+    @classmethod
+    def batched_folds_required(cls, params: DECParams) -> bool:
+        return params.pretraining == "shared"
+
+    @classmethod
+    def fit_batched(
+        cls,
+        X: Any,
+        trains: list[np.ndarray],
+        n_clusters: int,
+        params: DECParams,
+        *,
+        seeds: list[int],
+        device: str = "cpu",
+    ) -> list[DECClusterer]:
+        from ifl_plugins.dec_batched import fit_dec_folds
+
+        return fit_dec_folds(X, trains, n_clusters, params, seeds, device)
 
     # ------------------------------------------------------------------ helpers
 
-    def _to_tensor(self, X: Any) -> torch.Tensor:
-        if hasattr(X, "toarray"):
-            X = X.toarray()
-        return torch.as_tensor(np.asarray(X, dtype=np.float32), device=self._device)
-
     @torch.no_grad()
-    def _encode_tensor(self, X: torch.Tensor) -> torch.Tensor:
-        step = self.params.eval_batch_size
-        return torch.cat([self.encoder_(X[i : i + step]) for i in range(0, len(X), step)])
+    def _encode_source(self, source: RowSource) -> torch.Tensor:
+        chunks = source.chunks(self.params.eval_batch_size)
+        return torch.cat([self.encoder_(xb) for xb in chunks])
 
     def _batches(self, n: int, gen: torch.Generator):
-        order = torch.randperm(n, generator=gen).to(self._device)
+        order = torch.randperm(n, generator=gen)
         step = self.params.batch_size
         for i in range(0, n, step):
             yield order[i : i + step]
@@ -127,24 +197,42 @@ class DECClusterer(Clusterer):
         p = self.params
         self._device = resolve_device(self.device)
         gen = torch.Generator().manual_seed(self.seed)
+        Xs = RowSource(X, self._device)
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(self.seed)
-            Xt = self._to_tensor(X)
-            dims = [Xt.shape[1], *p.hidden_dims, p.latent_dim]
+            dims = [Xs.n_features, *p.hidden_dims, p.latent_dim]
             self.encoder_ = build_mlp(dims).to(self._device)
             self.decoder_ = build_mlp(dims[::-1]).to(self._device)
 
-        self._pretrain(Xt, gen)
+        self._pretrain(Xs, gen)
 
-        z = self._encode_tensor(Xt).cpu().numpy()
+        z = self._encode_source(Xs).cpu().numpy()
         kmeans = KMeans(self.n_clusters, n_init=p.kmeans_n_init, random_state=self.seed)
         labels = kmeans.fit_predict(z)
         mu = torch.tensor(kmeans.cluster_centers_, dtype=torch.float32)
         self.mu_ = nn.Parameter(mu.to(self._device))
 
-        labels = self._self_train(Xt, gen, labels)
+        labels = self._self_train(Xs, gen, labels)
+        self._finish(labels)
+        return self
 
-        self.labels_ = labels.astype(np.int64)
+    def adopt(
+        self,
+        encoder: nn.Sequential,
+        mu: torch.Tensor,
+        labels: np.ndarray,
+        info: dict[str, Any],
+    ) -> DECClusterer:
+        """Take over a model trained elsewhere (by the fold-batched trainer)."""
+        self._device = resolve_device(self.device)
+        self.encoder_ = encoder
+        self.mu_ = nn.Parameter(mu.to(self._device))
+        self.info.update(info)
+        self._finish(labels)
+        return self
+
+    def _finish(self, labels: np.ndarray) -> None:
+        self.labels_ = np.asarray(labels).astype(np.int64)
         self.centroids_ = self.mu_.detach().cpu().numpy().astype(np.float64)
         n_used = len(np.unique(self.labels_))
         self.info["nonempty_clusters"] = int(n_used)
@@ -152,17 +240,16 @@ class DECClusterer(Clusterer):
             log.warning(
                 "DEC left %d of %d clusters empty", self.n_clusters - n_used, self.n_clusters
             )
-        return self
 
-    def _pretrain(self, X: torch.Tensor, gen: torch.Generator) -> None:
+    def _pretrain(self, X: RowSource, gen: torch.Generator) -> None:
         p = self.params
         params = [*self.encoder_.parameters(), *self.decoder_.parameters()]
         opt = _optimizer(p.pretrain_optimizer, params, p.pretrain_lr, p.pretrain_momentum)
         loss_fn = nn.MSELoss()
         loss = torch.tensor(float("nan"))
         for _ in range(p.pretrain_epochs):
-            for idx in self._batches(len(X), gen):
-                xb = X[idx]
+            for idx in self._batches(X.n_rows, gen):
+                xb = X.take(idx)
                 loss = loss_fn(self.decoder_(self.encoder_(xb)), xb)
                 opt.zero_grad(set_to_none=True)
                 loss.backward()
@@ -181,7 +268,7 @@ class DECClusterer(Clusterer):
         )
 
     def _self_train(
-        self, X: torch.Tensor, gen: torch.Generator, labels: np.ndarray
+        self, X: RowSource, gen: torch.Generator, labels: np.ndarray
     ) -> np.ndarray:
         p = self.params
         params = self._cluster_parameters()
@@ -193,7 +280,7 @@ class DECClusterer(Clusterer):
         while iteration < p.max_iterations:
             if iteration % p.update_interval == 0:
                 with torch.no_grad():
-                    q = soft_assignment(self._encode_tensor(X), self.mu_, p.alpha)
+                    q = soft_assignment(self._encode_source(X), self.mu_, p.alpha)
                 target = target_distribution(q)
                 new_labels = q.argmax(1).cpu().numpy()
                 changed = float(np.mean(new_labels != labels))
@@ -203,16 +290,16 @@ class DECClusterer(Clusterer):
                     break
             idx = next(batches, None)
             if idx is None:
-                batches = self._batches(len(X), gen)
+                batches = self._batches(X.n_rows, gen)
                 idx = next(batches)
-            loss = self._cluster_loss(X[idx], target[idx])
+            loss = self._cluster_loss(X.take(idx), target[idx.to(self._device)])
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
             iteration += 1
         if not stopped_by_tol:
             with torch.no_grad():
-                q = soft_assignment(self._encode_tensor(X), self.mu_, p.alpha)
+                q = soft_assignment(self._encode_source(X), self.mu_, p.alpha)
             labels = q.argmax(1).cpu().numpy()
         self.info["cluster_iterations"] = iteration
         self.info["stopped_by_tol"] = stopped_by_tol
@@ -221,7 +308,7 @@ class DECClusterer(Clusterer):
     # ------------------------------------------------------------------ encode
 
     def encode(self, X: Any) -> np.ndarray:
-        z = self._encode_tensor(self._to_tensor(X))
+        z = self._encode_source(RowSource(X, self._device))
         return z.cpu().numpy().astype(np.float64)
 
     def get_state(self) -> dict[str, np.ndarray]:

@@ -10,6 +10,8 @@ k-means start, the policy of recomputing P and stopping on ``tol``) is DEC's.
 
 from __future__ import annotations
 
+from typing import Literal
+
 import torch
 from pydantic import Field
 
@@ -22,6 +24,14 @@ class IDECParams(DECParams):
     gamma: float = Field(
         0.1, gt=0, description="weight of the clustering loss beside reconstruction"
     )
+    # The fold-batched trainer implements DEC's loss only: IDEC trains its fold
+    # models one after another, and says so instead of accepting the options.
+    batched_folds: Literal[False] = Field(
+        False, description="not available for idec: fold models train one by one"
+    )
+    pretraining: Literal["per_fold"] = Field(
+        "per_fold", description="not available for idec: always per fold"
+    )
 
 
 class IDECClusterer(DECClusterer):
@@ -30,6 +40,7 @@ class IDECClusterer(DECClusterer):
     name = "idec"
     description = "Improved DEC: KL self-training plus the reconstruction loss"
     Params = IDECParams
+    supports_batched_folds = False
 
     def _cluster_parameters(self) -> list[torch.Tensor]:
         return [*super()._cluster_parameters(), *self.decoder_.parameters()]

@@ -197,7 +197,8 @@ def test_dec_resumed_from_some_folds_equals_an_uninterrupted_run(
     tmp_path, data, tiny_dec
 ):
     dec = settings(clusterer="dec", n_folds=3, device="cpu",
-                   clusterer_params={**tiny_dec, "max_iterations": 10})
+                   clusterer_params={**tiny_dec, "max_iterations": 10,
+                                     "batched_folds": False})
     run_dir = tmp_path / "run"
     whole = extract(data[:90], dec, run_dir=run_dir).result.features
     (run_dir / fold_file(1)).unlink()
@@ -206,3 +207,20 @@ def test_dec_resumed_from_some_folds_equals_an_uninterrupted_run(
 
     assert resumed.record["resumed_folds"] == [0, 2]
     np.testing.assert_array_equal(resumed.result.features, whole)
+
+
+def test_batched_dec_refits_every_fold_when_one_is_missing(tmp_path, data, tiny_dec):
+    dec = settings(clusterer="dec", n_folds=3, device="cpu",
+                   clusterer_params={**tiny_dec, "max_iterations": 10})
+    run_dir = tmp_path / "run"
+    whole = extract(data[:90], dec, run_dir=run_dir)
+    assert all(fold["batched_folds"] for fold in whole.record["folds"])
+    (run_dir / fold_file(1)).unlink()
+
+    resumed = extract(data[:90], dec, run_dir=run_dir, resume=True)
+    assert resumed.record["resumed_folds"] == []
+    np.testing.assert_array_equal(resumed.result.features, whole.result.features)
+
+    again = extract(data[:90], dec, run_dir=run_dir, resume=True)
+    assert again.record["resumed_folds"] == [0, 1, 2]
+    np.testing.assert_array_equal(again.result.features, whole.result.features)

@@ -55,12 +55,19 @@ def test_transformer_with_tiny_dec_on_dask_matches_in_process(small_digits, exec
         return IFLTransformer("dec", n_folds=3, clusterer_params=dict(TINY_DEC),
                               random_state=5, device="cpu", **kwargs)
 
+    # In-process, DEC trains its fold models together (batched_folds); a fold per
+    # task on dask uses the plain trainer, which equals the in-process run with
+    # batched_folds=False exactly and the batched one up to rounding.
+    sequential = dict(TINY_DEC, batched_folds=False)
     with threads(1):
-        local = transformer().fit_transform(X, y)
+        local = IFLTransformer("dec", n_folds=3, clusterer_params=sequential,
+                               random_state=5, device="cpu").fit_transform(X, y)
+        batched = transformer().fit_transform(X, y)
         remote = transformer(executor=executor).fit_transform(X, y)
 
     assert local.shape == (150, 11)
     np.testing.assert_array_equal(remote, local)
+    np.testing.assert_allclose(batched, local, atol=1e-3)
 
 
 def test_resources_no_worker_offers_stop_the_run_at_once(small_digits, dask_client):

@@ -72,3 +72,25 @@ def test_ae_kmeans_rejects_clustering_phase_parameters():
         assert "max_iterations" in str(exc)
     else:
         raise AssertionError("max_iterations was accepted")
+
+
+def test_variants_train_their_fold_models_one_by_one(small_digits, tiny_dec):
+    from ifl_core.engine import Components, _batched
+    from ifl_core.executors import InProcessExecutor
+    from ifl_core.settings import make_settings
+
+    def batched(name, params):
+        settings = make_settings({"clusterer": name, "n_clusters": 3, "n_folds": 3,
+                                  "clusterer_params": params})
+        return _batched(Components(settings), InProcessExecutor(), 3)
+
+    assert batched("dec", tiny_dec)
+    assert not batched("dec", {**tiny_dec, "batched_folds": False})
+    assert not batched("idec", tiny_dec)
+    assert not batched("ae-kmeans", {"hidden_dims": [32, 32], "latent_dim": 5})
+    try:
+        IDECClusterer.make_params({"batched_folds": True})
+    except ValidationError as exc:
+        assert "batched_folds" in str(exc)
+    else:
+        raise AssertionError("idec accepted batched_folds=True")
