@@ -19,7 +19,6 @@ message when it is missing.
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
 import os
 import resource
@@ -47,26 +46,22 @@ LATENT = 10
 
 
 def load_mnist(data_dir: str | None) -> tuple[np.ndarray, np.ndarray] | None:
-    """All 70,000 MNIST rows (train then test), X float32 in [0, 1], and y."""
+    """All 70,000 MNIST rows (train then test), X float32 in [0, 1], and y.
+
+    ``data_dir`` is an ``ifl`` data directory (the folder that holds ``mnist/``);
+    ``None`` when it is not given or holds no verified MNIST.
+    """
     if not data_dir:
         return None
-    root = Path(data_dir)
-    names = {
-        "train": ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"),
-        "test": ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"),
-    }
-    if not all((root / f).exists() for pair in names.values() for f in pair):
+    from ifl_core.datasets import load_dataset
+    from ifl_core.errors import DataError
+
+    try:
+        data = load_dataset("mnist", data_dir)
+    except DataError as exc:
+        print(f"MNIST not usable: {exc}")
         return None
-    xs, ys = [], []
-    for images, labels in names.values():
-        with gzip.open(root / images, "rb") as fh:
-            raw = fh.read()
-        n = int.from_bytes(raw[4:8], "big")
-        xs.append(np.frombuffer(raw, np.uint8, offset=16).reshape(n, 784))
-        with gzip.open(root / labels, "rb") as fh:
-            ys.append(np.frombuffer(fh.read(), np.uint8, offset=8))
-    X = (np.concatenate(xs).astype(np.float32) / 255.0)
-    return X, np.concatenate(ys).astype(np.int64)
+    return np.asarray(data.X, dtype=np.float32), data.y
 
 
 def subsample(X, y, n, seed=0):
@@ -223,9 +218,18 @@ def bench_profile(args, out):
     out["profile"] = rows
 
 
-def bench_folds(args, out, digits):
-    show(f"folds: IFL on digits ({len(digits[0])} rows), {args.folds} fold models")
-    X, y = digits
+def bench_folds(args, out, digits, mnist):
+    sets = [("digits", digits)]
+    if mnist is not None:
+        sets.append((f"mnist-{args.mnist_n}", subsample(*mnist, args.mnist_n)))
+    out["folds"] = {}
+    for name, data in sets:
+        out["folds"][name] = _bench_folds_on(args, name, data)
+
+
+def _bench_folds_on(args, name, data):
+    X, y = data
+    show(f"folds: IFL on {name} ({len(X)} rows), {args.folds} fold models")
     results = {"batched": [], "sequential": []}
     for rep in range(args.repeats):
         for mode in ("sequential", "batched"):
@@ -244,8 +248,8 @@ def bench_folds(args, out, digits):
         f"batched / sequential wall time = {t_b / t_s:.2f} "
         f"({t_b:.1f} s vs {t_s:.1f} s)"
     )
-    out["folds"] = {"batched_s": t_b, "sequential_s": t_s, "ratio": t_b / t_s,
-                    "runs": results, "recipe": recipe(args)}
+    return {"batched_s": t_b, "sequential_s": t_s, "ratio": t_b / t_s,
+            "runs": results, "recipe": recipe(args)}
 
 
 def bench_clustpy(args, out, digits):
@@ -364,7 +368,7 @@ def main(argv=None) -> None:
     if "profile" in args.only:
         bench_profile(args, out)
     if "folds" in args.only:
-        bench_folds(args, out, digits)
+        bench_folds(args, out, digits, mnist)
     if "clustpy" in args.only:
         bench_clustpy(args, out, digits)
     if "scaling" in args.only and mnist is not None:

@@ -215,9 +215,19 @@ def extract(
                      "Default: scikit-learn's bundled digits."),
     ] = None,
     key: Annotated[Optional[str], typer.Option(help="Array name inside an .npz.")] = None,
+    dataset: Annotated[
+        Optional[str],
+        typer.Option(help="A registered data set instead of --input (see `ifl "
+                     "datasets`); its labels are used for reporting only."),
+    ] = None,
+    data_dir: Annotated[
+        Optional[Path],
+        typer.Option(help="Data directory for --dataset (default: $IFL_DATA_DIR)."),
+    ] = None,
     clusterer: Annotated[Optional[str], typer.Option(help="Clusterer plugin.")] = None,
     n_clusters: Annotated[
-        Optional[int], typer.Option(help="Clusters s (default for digits: 10).")
+        Optional[int], typer.Option(help="Clusters s (default: the class count of digits or "
+                                  "--dataset; required with --input).")
     ] = None,
     folds: Annotated[Optional[int], typer.Option(help="Inner folds r (default 10).")] = None,
     seed: Annotated[Optional[int], typer.Option(help="Seed (default 0).")] = None,
@@ -327,6 +337,9 @@ def extract(
     if manifest:
         input = input or (Path(manifest["input"]) if manifest.get("input") else None)
         key = key or manifest.get("key")
+        dataset = dataset or manifest.get("dataset")
+        if data_dir is None and manifest.get("data_dir"):
+            data_dir = Path(manifest["data_dir"])
         if groups is None and manifest.get("groups"):
             groups = Path(manifest["groups"])
         output = output or Path(manifest["output"])
@@ -352,9 +365,16 @@ def extract(
     values["clusterer_params"] = clusterer_params
     values.setdefault("clusterer", "dec")
 
+    if input is not None and dataset is not None:
+        raise ConfigError("--input and --dataset name two data sources; give one")
     if labels is not None or test is not None or technique is not None or with_primary:
         if resume or run_dir:
             raise ConfigError("--resume and --run-dir apply to clustering mode only")
+        if dataset is not None:
+            raise ConfigError(
+                "--dataset applies to clustering mode; for classification use "
+                "`ifl evaluate --dataset` or pass --input and --labels"
+            )
         from ifl_cli.classify import run_classification
         from ifl_core.determinism import deterministic as deterministic_mode
 
@@ -370,17 +390,15 @@ def extract(
                 executor=fold_executor,
             )
 
-    if labels is not None or test is not None or technique is not None or with_primary:
-        from ifl_cli.classify import run_classification
-
-        return run_classification(
-            values, input=input, key=key, labels=labels, test=test,
-            technique=technique, with_primary=with_primary, output=output,
-            overwrite=overwrite, quiet=quiet, progress=Progress(enabled=not quiet),
-        )
-
     report_labels = None
-    if input is None:
+    if dataset is not None:
+        from ifl_core.datasets import load_dataset
+
+        loaded = load_dataset(dataset, data_dir)
+        X, report_labels = loaded.X, loaded.y
+        data_info = {"source": f"data set {dataset!r}", "dataset": dataset}
+        values.setdefault("n_clusters", loaded.n_classes)
+    elif input is None:
         X, report_labels = bundled_digits()
         data_info = {"source": "bundled scikit-learn digits, scaled to [0, 1]"}
         values.setdefault("n_clusters", 10)
@@ -415,6 +433,8 @@ def extract(
     run_info = {
         "input": None if input is None else str(input.resolve()),
         "key": key,
+        "dataset": dataset,
+        "data_dir": None if data_dir is None else str(data_dir.resolve()),
         "groups": None if groups is None else str(groups.resolve()),
         "output": str(output.resolve()),
         "overwrite": overwrite,
