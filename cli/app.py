@@ -163,7 +163,9 @@ def load_config(path: Path) -> dict[str, Any]:
     except (json.JSONDecodeError, Exception) as exc:
         if isinstance(exc, ConfigError):
             raise
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        first = (
+            str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        )
         raise ConfigError(f"config {path.name} cannot be parsed: {first}") from None
     if data is None:
         return {}
@@ -214,7 +216,9 @@ def extract(
         typer.Option("--input", "-i", help="Data matrix (.npy, .npz, .csv). "
                      "Default: scikit-learn's bundled digits."),
     ] = None,
-    key: Annotated[Optional[str], typer.Option(help="Array name inside an .npz.")] = None,
+    key: Annotated[
+        Optional[str], typer.Option(help="Array name inside an .npz.")
+    ] = None,
     dataset: Annotated[
         Optional[str],
         typer.Option(help="A registered data set instead of --input (see `ifl "
@@ -226,12 +230,17 @@ def extract(
     ] = None,
     clusterer: Annotated[Optional[str], typer.Option(help="Clusterer plugin.")] = None,
     n_clusters: Annotated[
-        Optional[int], typer.Option(help="Clusters s (default: the class count of digits or "
-                                  "--dataset; required with --input).")
+        Optional[int],
+        typer.Option(help="Clusters s (default: the class count of digits or "
+                     "--dataset; required with --input)."),
     ] = None,
-    folds: Annotated[Optional[int], typer.Option(help="Inner folds r (default 10).")] = None,
+    folds: Annotated[
+        Optional[int], typer.Option(help="Inner folds r (default 10).")
+    ] = None,
     seed: Annotated[Optional[int], typer.Option(help="Seed (default 0).")] = None,
-    device: Annotated[Optional[str], typer.Option(help="auto, cpu, cuda, cuda:N.")] = None,
+    device: Annotated[
+        Optional[str], typer.Option(help="auto, cpu, cuda, cuda:N.")
+    ] = None,
     config: Annotated[
         Optional[Path], typer.Option(help="Run settings as JSON or YAML.")
     ] = None,
@@ -252,17 +261,23 @@ def extract(
     max_iterations: Annotated[
         Optional[int], typer.Option(help="Clusterer param max_iterations.")
     ] = None,
-    batch_size: Annotated[Optional[int], typer.Option(help="Clusterer param batch_size.")] = None,
+    batch_size: Annotated[
+        Optional[int], typer.Option(help="Clusterer param batch_size.")
+    ] = None,
     param: Annotated[
         Optional[list[str]],
-        typer.Option("--param", "-p", help="Clusterer parameter KEY=VALUE (repeatable)."),
+        typer.Option(
+            "--param", "-p", help="Clusterer parameter KEY=VALUE (repeatable)."
+        ),
     ] = None,
     output: Annotated[
         Optional[Path],
         typer.Option("--output", "-o", help="Features file (.npz, .csv, .npy). "
                      "Default: ifl-<clusterer>-<time>.npz"),
     ] = None,
-    overwrite: Annotated[bool, typer.Option(help="Replace an existing output.")] = False,
+    overwrite: Annotated[
+        bool, typer.Option(help="Replace an existing output.")
+    ] = False,
     executor: Annotated[
         str, typer.Option(help="Where the folds run: local or dask.")
     ] = "local",
@@ -305,7 +320,9 @@ def extract(
     with_primary: Annotated[
         bool, typer.Option(help="Classification: primary features before IFL ones.")
     ] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress, no summary.")] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="No progress, no summary.")
+    ] = False,
     verbose: Annotated[int, typer.Option("--verbose", "-v", count=True)] = 0,
 ) -> None:
     """Learn IFL features and write them with a run record.

@@ -21,7 +21,9 @@ def resolve_device(device: str) -> torch.device:
     try:
         resolved = torch.device(device)
     except (RuntimeError, TypeError) as exc:
-        raise DeviceError(f"unknown device {device!r}; use auto, cpu, cuda or cuda:N") from exc
+        raise DeviceError(
+            f"unknown device {device!r}; use auto, cpu, cuda or cuda:N"
+        ) from exc
     if resolved.type == "cpu":
         return resolved
     if resolved.type == "cuda":

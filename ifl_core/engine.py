@@ -160,7 +160,9 @@ class Components:
             cls = self.registry.get("metric", name)
             if cls.requires_labels and not has_labels:
                 raise ConfigError(f"error metric {name!r} needs labels")
-            params = _params(cls, settings.metric_params.get(name), f"metric_params.{name}")
+            params = _params(
+                cls, settings.metric_params.get(name), f"metric_params.{name}"
+            )
             self.metrics.append(cls(params))
 
     def new_clusterer(self, index: int) -> Clusterer:
@@ -190,7 +192,9 @@ def _params(cls: Any, values: Any, where: str) -> Any:
         raise ConfigError(format_validation_error(exc, prefix=f"{where}.")) from None
 
 
-def fit_model(components: Components, X: Any, rows: np.ndarray, index: int) -> Clusterer:
+def fit_model(
+    components: Components, X: Any, rows: np.ndarray, index: int
+) -> Clusterer:
     """Fit a fresh clusterer for model ``index`` on ``X[rows]``; name it on failure."""
     model = components.new_clusterer(index)
     name = components.settings.clusterer
@@ -500,7 +504,8 @@ def run_inner_folding(
     )
     if report_labels is not None:
         result.fold_accuracy = [
-            clustering_accuracy(report_labels[o.train], o.train_clusters) for o in outcomes
+            clustering_accuracy(report_labels[o.train], o.train_clusters)
+            for o in outcomes
         ]
     notify("done")
     return result, extra_perms
@@ -529,7 +534,9 @@ def assemble(
         )
     for p in perms:
         if sorted(p.tolist()) != list(range(s)):
-            raise PluginError(f"tracker returned {p.tolist()}, not a permutation of 0..{s-1}")
+            raise PluginError(
+                f"tracker returned {p.tolist()}, not a permutation of 0..{s-1}"
+            )
 
     columns = components.columns()
     total = np.zeros((n, len(columns)))
@@ -562,9 +569,12 @@ def _check_folds(folds: list[Fold], n: int) -> None:
     covered = np.zeros(n, dtype=bool)
     for fold in folds:
         if np.intersect1d(fold.train, fold.test).size:
-            raise PluginError("the fold strategy put a row in both inner train and test")
+            raise PluginError(
+                "the fold strategy put a row in both inner train and test"
+            )
         covered[fold.test] = True
     if not covered.all():
         raise PluginError(
-            f"the fold strategy left {int((~covered).sum())} row(s) out of every inner test"
+            f"the fold strategy left {int((~covered).sum())} row(s) "
+            "out of every inner test"
         )

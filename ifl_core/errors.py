@@ -48,3 +48,12 @@ class CheckpointError(IFLError):
 
 class NotFittedError(IFLError, _SklearnNotFittedError):
     """An estimator was used before ``fit``."""
+
+
+def require_fitted(estimator: object, attribute: str) -> None:
+    """Raise :class:`NotFittedError` unless ``estimator`` has ``attribute``
+    (set by fit)."""
+    if not hasattr(estimator, attribute):
+        raise NotFittedError(
+            f"this {type(estimator).__name__} is not fitted yet; call fit first"
+        )

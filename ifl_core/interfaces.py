@@ -119,7 +119,8 @@ class Clusterer(Plugin):
 
     @abstractmethod
     def fit(self, X: Any) -> Clusterer:
-        """Fit on rows ``X`` of shape (n_train, h); set ``centroids_`` and ``labels_``."""
+        """Fit on rows ``X`` of shape (n_train, h); set ``centroids_`` and
+        ``labels_``."""
 
     @abstractmethod
     def encode(self, X: Any) -> np.ndarray:
@@ -132,6 +133,27 @@ class Clusterer(Plugin):
     def set_state(self, state: dict[str, np.ndarray]) -> None:
         """Restore what :meth:`get_state` returned."""
         raise NotImplementedError(f"clusterer {self.name!r} cannot load a state")
+
+
+class InputSpaceClusterer(Clusterer):
+    """A clusterer whose latent space is the input space (k-means, GMM, ...).
+
+    :meth:`encode` returns the rows as float64 (densified when sparse), and the
+    state is the centroids and the training labels. Subclasses implement
+    :meth:`fit`.
+    """
+
+    def encode(self, X: Any) -> np.ndarray:
+        if hasattr(X, "toarray"):
+            X = X.toarray()
+        return np.asarray(X, dtype=np.float64)
+
+    def get_state(self) -> dict[str, np.ndarray]:
+        return {"centroids": self.centroids_, "labels": self.labels_}
+
+    def set_state(self, state: dict[str, np.ndarray]) -> None:
+        self.centroids_ = np.asarray(state["centroids"], dtype=np.float64)
+        self.labels_ = np.asarray(state["labels"], dtype=np.int64)
 
 
 # ----------------------------------------------------------------------- fold strategy
@@ -213,7 +235,7 @@ class ClusterTracker(Plugin):
         """
 
 
-# -------------------------------------------------------------------------- error metric
+# ------------------------------------------------------------------------- error metric
 
 
 @dataclass
@@ -280,7 +302,8 @@ class ErrorContext:
 
 
 class ErrorMetric(Plugin):
-    """A notion of error: turns an inner-test row's place among clusters into features."""
+    """A notion of error: turns an inner-test row's place among clusters into
+    features."""
 
     #: The metric needs class labels (classification mode only).
     requires_labels: ClassVar[bool] = False

@@ -30,7 +30,8 @@ OUTPUT_SUFFIXES = (".npz", ".csv", ".npy")
 
 
 def load_matrix(path: str | os.PathLike, key: str | None = None) -> np.ndarray:
-    """Load a 2-D array from ``path``; raise :class:`DataError` with one line on failure."""
+    """Load a 2-D array from ``path``; raise :class:`DataError` with one line on
+    failure."""
     path = Path(path)
     if not path.exists():
         raise DataError(f"input file not found: {path}")
@@ -86,7 +87,8 @@ def _load_npz(path: Path, key: str | None) -> np.ndarray:
         if key is None:
             if len(names) != 1:
                 raise DataError(
-                    f"{path.name} holds {len(names)} arrays ({', '.join(names) or 'none'}); "
+                    f"{path.name} holds {len(names)} arrays "
+                    f"({', '.join(names) or 'none'}); "
                     "name one with --key"
                 )
             key = names[0]
@@ -122,7 +124,9 @@ def _load_csv(path: Path) -> np.ndarray:
                 f"the first has {width}"
             )
     try:
-        return np.array([[float(cell) for cell in row] for row in rows], dtype=np.float64)
+        return np.array(
+            [[float(cell) for cell in row] for row in rows], dtype=np.float64
+        )
     except ValueError:
         for number, row in enumerate(rows, start=1):
             for column, cell in enumerate(row):
@@ -130,7 +134,8 @@ def _load_csv(path: Path) -> np.ndarray:
                     float(cell)
                 except ValueError:
                     raise DataError(
-                        f"{path.name}: non-numeric value {cell!r} in data row {number}, "
+                        f"{path.name}: non-numeric value {cell!r} "
+                        f"in data row {number}, "
                         f"column {column + 1}"
                     ) from None
         raise
@@ -145,7 +150,8 @@ def _is_numeric_row(row: list[str]) -> bool:
 
 
 def load_labels(path: str | os.PathLike, key: str | None = None) -> np.ndarray:
-    """Load a label vector: ``.npy``/``.npz`` arrays, or ``.csv``/``.txt`` one per line."""
+    """Load a label vector: ``.npy``/``.npz`` arrays, or ``.csv``/``.txt`` one per
+    line."""
     path = Path(path)
     if path.suffix.lower() in (".csv", ".txt"):
         if not path.exists():
@@ -160,7 +166,9 @@ def load_labels(path: str | os.PathLike, key: str | None = None) -> np.ndarray:
             return np.array(values)
     arr = load_matrix(path, key) if path.suffix.lower() in (".npy", ".npz") else None
     if arr is None:
-        raise DataError(f"unknown label file suffix {path.suffix!r}; use .npy, .npz, .csv")
+        raise DataError(
+            f"unknown label file suffix {path.suffix!r}; use .npy, .npz, .csv"
+        )
     return arr
 
 
@@ -172,7 +180,8 @@ def check_output_path(path: str | os.PathLike, *, overwrite: bool) -> Path:
     path = Path(path)
     if path.suffix.lower() not in OUTPUT_SUFFIXES:
         raise OutputError(
-            f"unknown output suffix {path.suffix!r}; use one of {', '.join(OUTPUT_SUFFIXES)}"
+            f"unknown output suffix {path.suffix!r}; "
+            f"use one of {', '.join(OUTPUT_SUFFIXES)}"
         )
     if path.is_dir():
         raise OutputError(f"output path is a directory: {path}")

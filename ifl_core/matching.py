@@ -7,7 +7,8 @@ from scipy.optimize import linear_sum_assignment
 
 
 def contingency(a: np.ndarray, b: np.ndarray, n_a: int, n_b: int) -> np.ndarray:
-    """Count matrix ``C[i, j]`` = number of positions where ``a == i`` and ``b == j``."""
+    """Count matrix ``C[i, j]`` = number of positions where ``a == i`` and
+    ``b == j``."""
     a = np.asarray(a, dtype=np.int64)
     b = np.asarray(b, dtype=np.int64)
     flat = np.bincount(a * n_b + b, minlength=n_a * n_b)

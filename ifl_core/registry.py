@@ -118,7 +118,9 @@ class Registry:
     def add(self, kind: str, obj: Any, name: str | None = None) -> None:
         """Register ``obj`` (a class, usually) as ``kind`` under ``name``."""
         if kind not in self._entries:
-            raise PluginError(f"unknown plugin kind {kind!r}; known: {_join(self._entries)}")
+            raise PluginError(
+                f"unknown plugin kind {kind!r}; known: {_join(self._entries)}"
+            )
         base = KINDS[kind]
         if isinstance(obj, type) and not issubclass(obj, base):
             raise PluginError(
@@ -131,7 +133,8 @@ class Registry:
         known = self._entries[kind].get(name)
         if known is not None:
             raise DuplicatePluginError(
-                f"{kind} {name!r} is registered twice: by {known.source} and by {source}"
+                f"{kind} {name!r} is registered twice: "
+                f"by {known.source} and by {source}"
             )
         self._entries[kind][name] = Entry(kind, name, obj, source)
 
@@ -156,7 +159,9 @@ class Registry:
     def entry(self, kind: str, name: str) -> Entry:
         entries = self._entries.get(kind)
         if entries is None:
-            raise ConfigError(f"unknown plugin kind {kind!r}; known: {_join(self._entries)}")
+            raise ConfigError(
+                f"unknown plugin kind {kind!r}; known: {_join(self._entries)}"
+            )
         if name not in entries:
             label = kind.replace("_", " ")
             raise ConfigError(

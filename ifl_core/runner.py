@@ -21,7 +21,12 @@ import numpy as np
 
 from ifl_core.checkpoint import RunDirectory, data_fingerprint
 from ifl_core.determinism import deterministic as deterministic_mode
-from ifl_core.engine import Components, FoldingResult, ProgressCallback, run_inner_folding
+from ifl_core.engine import (
+    Components,
+    FoldingResult,
+    ProgressCallback,
+    run_inner_folding,
+)
 from ifl_core.errors import ConfigError, DataError, OutputError
 from ifl_core.executors import Executor, InProcessExecutor
 from ifl_core.io import columns_path, save_features, write_json_atomic
@@ -147,7 +152,11 @@ def extract(
                 "train_rows": int(len(o.train)),
                 "test_rows": int(len(o.test)),
                 "seconds": round(o.seconds, 3),
-                **({"accuracy": result.fold_accuracy[o.index]} if result.fold_accuracy else {}),
+                **(
+                    {"accuracy": result.fold_accuracy[o.index]}
+                    if result.fold_accuracy
+                    else {}
+                ),
                 **_jsonable(o.info),
             }
             for o in result.outcomes

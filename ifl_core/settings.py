@@ -23,11 +23,15 @@ class RunSettings(BaseModel):
     n_clusters: int = Field(..., ge=2, description="number of clusters s")
     n_folds: int = Field(10, ge=2, description="number of inner folds r")
     fold_strategy: str | None = Field(
-        None, description="fold strategy plugin; default: stratified with labels, else kfold"
+        None,
+        description="fold strategy plugin; default: stratified with labels, else kfold",
     )
     fold_params: dict[str, Any] = Field(default_factory=dict)
     tracker: str | None = Field(
-        None, description="cluster tracker plugin; default: labels with labels, else hungarian"
+        None,
+        description=(
+            "cluster tracker plugin; default: labels with labels, else hungarian"
+        ),
     )
     tracker_params: dict[str, Any] = Field(default_factory=dict)
     metrics: list[str] = Field(
@@ -56,7 +60,8 @@ def format_validation_error(exc: ValidationError, prefix: str = "") -> str:
 
 
 def make_settings(values: dict[str, Any]) -> RunSettings:
-    """Build :class:`RunSettings`, turning validation errors into :class:`ConfigError`."""
+    """Build :class:`RunSettings`, turning validation errors into
+    :class:`ConfigError`."""
     try:
         return RunSettings(**values)
     except ValidationError as exc:

@@ -37,7 +37,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.tree import DecisionTreeClassifier
 
-from ifl_core.errors import ConfigError, DataError, NotFittedError
+from ifl_core.errors import ConfigError, DataError, require_fitted
 from ifl_core.transformer import IFLTransformer
 from ifl_core.validation import check_matrix
 
@@ -288,10 +288,7 @@ class IFLVersionClassifier(ClassifierMixin, BaseEstimator):
         return self
 
     def _check_fitted(self) -> None:
-        if not hasattr(self, "estimator_"):
-            raise NotFittedError(
-                f"this {type(self).__name__} is not fitted yet; call fit first"
-            )
+        require_fitted(self, "estimator_")
 
     def version_scores(self, X: Any) -> np.ndarray:
         """Scores of every version of every row, shape (n_samples, s, n_classes)."""

@@ -16,7 +16,7 @@ from ifl_core.engine import (
     run_inner_folding,
     tracked_context,
 )
-from ifl_core.errors import ConfigError, NotFittedError
+from ifl_core.errors import ConfigError, require_fitted
 from ifl_core.executors import Executor
 from ifl_core.interfaces import Clusterer, Partition
 from ifl_core.settings import RunSettings, make_settings
@@ -179,7 +179,9 @@ class IFLTransformer(TransformerMixin, BaseEstimator):
         if self.output not in _OUTPUTS:
             raise ConfigError(f"output must be one of {_OUTPUTS}, got {self.output!r}")
         if self.scaling not in _SCALINGS:
-            raise ConfigError(f"scaling must be one of {_SCALINGS}, got {self.scaling!r}")
+            raise ConfigError(
+                f"scaling must be one of {_SCALINGS}, got {self.scaling!r}"
+            )
         if self.executor is not None and not isinstance(self.executor, Executor):
             raise ConfigError(
                 f"executor must be an ifl_core.executors.Executor or None, "
@@ -231,10 +233,7 @@ class IFLTransformer(TransformerMixin, BaseEstimator):
     # ----------------------------------------------------------------- transform
 
     def _check_fitted(self) -> None:
-        if not hasattr(self, "model_"):
-            raise NotFittedError(
-                f"this {type(self).__name__} is not fitted yet; call fit first"
-            )
+        require_fitted(self, "model_")
 
     def ifl_features(self, X: Any) -> np.ndarray:
         """Unscaled IFL features of new rows, from the whole-data clusterer."""

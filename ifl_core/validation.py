@@ -52,7 +52,9 @@ def check_matrix(X: Any, *, name: str = "X", accept_sparse: bool = True) -> Any:
     return arr
 
 
-def encode_labels(y: Any, n_rows: int, *, name: str = "y") -> tuple[np.ndarray, np.ndarray]:
+def encode_labels(
+    y: Any, n_rows: int, *, name: str = "y"
+) -> tuple[np.ndarray, np.ndarray]:
     """Class codes ``0 .. C-1`` for ``y`` and the sorted class values.
 
     Accepts strings, arbitrary integers and pandas Series. Raises :class:`DataError`

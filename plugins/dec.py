@@ -238,13 +238,17 @@ class DECClusterer(Clusterer):
         self.info["nonempty_clusters"] = int(n_used)
         if n_used < self.n_clusters:
             log.warning(
-                "DEC left %d of %d clusters empty", self.n_clusters - n_used, self.n_clusters
+                "DEC left %d of %d clusters empty",
+                self.n_clusters - n_used,
+                self.n_clusters,
             )
 
     def _pretrain(self, X: RowSource, gen: torch.Generator) -> None:
         p = self.params
         params = [*self.encoder_.parameters(), *self.decoder_.parameters()]
-        opt = _optimizer(p.pretrain_optimizer, params, p.pretrain_lr, p.pretrain_momentum)
+        opt = _optimizer(
+            p.pretrain_optimizer, params, p.pretrain_lr, p.pretrain_momentum
+        )
         loss_fn = nn.MSELoss()
         loss = torch.tensor(float("nan"))
         for _ in range(p.pretrain_epochs):
@@ -312,7 +316,10 @@ class DECClusterer(Clusterer):
         return z.cpu().numpy().astype(np.float64)
 
     def get_state(self) -> dict[str, np.ndarray]:
-        state = {f"encoder.{k}": v.cpu().numpy() for k, v in self.encoder_.state_dict().items()}
+        state = {
+            f"encoder.{k}": v.cpu().numpy()
+            for k, v in self.encoder_.state_dict().items()
+        }
         state["centroids"] = self.centroids_
         state["labels"] = self.labels_
         return state

@@ -14,7 +14,7 @@ from pydantic import Field
 from sklearn.mixture import GaussianMixture
 
 from ifl_core.hookspecs import hookimpl
-from ifl_core.interfaces import Clusterer, PluginParams
+from ifl_core.interfaces import InputSpaceClusterer, PluginParams
 from ifl_core.registry import Registry
 
 
@@ -35,7 +35,7 @@ class GMMParams(PluginParams):
     )
 
 
-class GMMClusterer(Clusterer):
+class GMMClusterer(InputSpaceClusterer):
     """Gaussian mixture (expectation maximisation) in the input space."""
 
     name = "gmm"
@@ -60,16 +60,6 @@ class GMMClusterer(Clusterer):
         self.info["converged"] = bool(model.converged_)
         self.info["em_iterations"] = int(model.n_iter_)
         return self
-
-    def encode(self, X: Any) -> np.ndarray:
-        return np.asarray(X, dtype=np.float64)
-
-    def get_state(self) -> dict[str, np.ndarray]:
-        return {"centroids": self.centroids_, "labels": self.labels_}
-
-    def set_state(self, state: dict[str, np.ndarray]) -> None:
-        self.centroids_ = np.asarray(state["centroids"], dtype=np.float64)
-        self.labels_ = np.asarray(state["labels"], dtype=np.int64)
 
 
 @hookimpl

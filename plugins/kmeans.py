@@ -12,7 +12,7 @@ from pydantic import Field
 from sklearn.cluster import KMeans as _KMeans
 
 from ifl_core.hookspecs import hookimpl
-from ifl_core.interfaces import Clusterer, PluginParams
+from ifl_core.interfaces import InputSpaceClusterer, PluginParams
 from ifl_core.registry import Registry
 
 
@@ -21,7 +21,7 @@ class KMeansParams(PluginParams):
     max_iter: int = Field(300, ge=1, description="Lloyd iterations per restart")
 
 
-class KMeansClusterer(Clusterer):
+class KMeansClusterer(InputSpaceClusterer):
     """k-means (scikit-learn) in the input space."""
 
     name = "kmeans"
@@ -39,18 +39,6 @@ class KMeansClusterer(Clusterer):
         self.labels_ = model.fit_predict(X).astype(np.int64)
         self.centroids_ = model.cluster_centers_.astype(np.float64)
         return self
-
-    def encode(self, X: Any) -> np.ndarray:
-        if hasattr(X, "toarray"):
-            X = X.toarray()
-        return np.asarray(X, dtype=np.float64)
-
-    def get_state(self) -> dict[str, np.ndarray]:
-        return {"centroids": self.centroids_, "labels": self.labels_}
-
-    def set_state(self, state: dict[str, np.ndarray]) -> None:
-        self.centroids_ = np.asarray(state["centroids"], dtype=np.float64)
-        self.labels_ = np.asarray(state["labels"], dtype=np.int64)
 
 
 @hookimpl

@@ -17,7 +17,8 @@ def test_list_plugins_json_has_every_builtin_with_kind():
 
     assert result.exit_code == 0, result.output
     rows = {(p["name"], p["kind"]) for p in json.loads(result.stdout)["plugins"]}
-    for pair in [("dec", "clusterer"), ("kmeans", "clusterer"), ("kfold", "fold_strategy"),
+    for pair in [("dec", "clusterer"), ("kmeans", "clusterer"),
+                 ("kfold", "fold_strategy"),
                  ("stratified", "fold_strategy"), ("hungarian", "tracker"),
                  ("confidence", "metric"), ("weight", "metric"),
                  ("labels", "tracker"), ("accuracy", "metric")]:
@@ -27,7 +28,8 @@ def test_list_plugins_json_has_every_builtin_with_kind():
 def test_extract_on_bundled_digits_writes_features_and_record(tmp_path):
     out = tmp_path / "f.npz"
     result = runner.invoke(
-        app, ["extract", "--clusterer", "kmeans", "--folds", "3", "-o", str(out), "--quiet"]
+        app,
+        ["extract", "--clusterer", "kmeans", "--folds", "3", "-o", str(out), "--quiet"],
     )
 
     assert result.exit_code == 0, result.output

@@ -14,7 +14,9 @@ from ifl_core.settings import make_settings
 
 
 def components(n_clusters=10, registry=None, **values):
-    settings = make_settings({"clusterer": "kmeans", "n_clusters": n_clusters, **values})
+    settings = make_settings(
+        {"clusterer": "kmeans", "n_clusters": n_clusters, **values}
+    )
     return Components(settings, registry)
 
 
@@ -41,7 +43,8 @@ def test_every_row_comes_from_a_model_that_did_not_train_on_it(small_digits):
 
 
 class SpyClusterer(Clusterer):
-    """Remembers its training rows (column 0 holds a row id) and refuses to encode them."""
+    """Remembers its training rows (column 0 holds a row id) and refuses to
+    encode them."""
 
     name = "spy"
 
@@ -56,7 +59,9 @@ class SpyClusterer(Clusterer):
     def encode(self, X):
         ids = set(X[:, 0].astype(int).tolist())
         if ids & self.seen:
-            raise AssertionError(f"asked to encode {len(ids & self.seen)} training rows")
+            raise AssertionError(
+                f"asked to encode {len(ids & self.seen)} training rows"
+            )
         return np.column_stack([X[:, 0], X[:, 0]]) * 0.0
 
 
@@ -120,7 +125,9 @@ class BrokenPlugin:
 
 
 def test_a_clusterer_that_raises_is_named_in_the_error():
-    _, registry = build_plugin_manager(entry_points=False, extra_plugins=(BrokenPlugin(),))
+    _, registry = build_plugin_manager(
+        entry_points=False, extra_plugins=(BrokenPlugin(),)
+    )
     X = np.random.default_rng(0).random((30, 3)).astype(np.float32)
     with pytest.raises(PluginError, match="clusterer 'broken' failed.*boom"):
         run_inner_folding(X, components(2, registry, clusterer="broken", n_folds=3))

@@ -37,11 +37,14 @@ def test_unknown_name_lists_what_is_available():
 
 
 def make_distribution(tmp_path, dist, module, body):
-    """A real (unzipped) distribution on sys.path with an ``ifl.plugins`` entry point."""
+    """A real (unzipped) distribution on sys.path with an ``ifl.plugins`` entry
+    point."""
     (tmp_path / f"{module}.py").write_text(textwrap.dedent(body))
     info = tmp_path / f"{dist}-1.2.3.dist-info"
     info.mkdir()
-    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {dist}\nVersion: 1.2.3\n")
+    (info / "METADATA").write_text(
+        f"Metadata-Version: 2.1\nName: {dist}\nVersion: 1.2.3\n"
+    )
     (info / "entry_points.txt").write_text(f"[ifl.plugins]\n{module} = {module}\n")
 
 
@@ -76,7 +79,9 @@ def test_entry_point_plugin_is_discovered_with_its_distribution(on_path):
 
 
 def test_plugin_that_fails_to_import_is_reported_and_skipped(on_path):
-    make_distribution(on_path, "fake-broken", "fake_ifl_broken", "raise ImportError('nope')")
+    make_distribution(
+        on_path, "fake-broken", "fake_ifl_broken", "raise ImportError('nope')"
+    )
     _, registry = build_plugin_manager()
 
     assert [f.plugin for f in registry.failures] == ["fake_ifl_broken"]
@@ -108,7 +113,10 @@ def test_plugin_that_raises_while_registering_leaves_nothing_behind(on_path):
 def test_two_plugins_with_one_name_is_an_error_naming_both(on_path):
     body = GOOD.replace('"fake-kmeans"', '"dec"')
     make_distribution(on_path, "fake-dup", "fake_ifl_dup", body)
-    with pytest.raises(DuplicatePluginError, match=r"ifl_plugins\.dec \(ifl .*fake_ifl_dup \(fake-dup 1\.2\.3\)"):
+    with pytest.raises(
+        DuplicatePluginError,
+        match=r"ifl_plugins\.dec \(ifl .*fake_ifl_dup \(fake-dup 1\.2\.3\)",
+    ):
         build_plugin_manager()
 
 

@@ -62,7 +62,9 @@ def test_standard_scaling_centres_the_training_features(small_digits):
 
 def test_works_in_pipeline_and_with_clone(small_digits, digits):
     X, y = small_digits
-    pipe = Pipeline([("ifl", make(output="both")), ("tree", DecisionTreeClassifier(random_state=0))])
+    pipe = Pipeline(
+        [("ifl", make(output="both")), ("tree", DecisionTreeClassifier(random_state=0))]
+    )
     pipe.fit(X, y)
     score = pipe.score(digits[0][-200:], digits[1][-200:])
 
