@@ -38,8 +38,8 @@ from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.tree import DecisionTreeClassifier
 
 from ifl_core.errors import ConfigError, DataError, require_fitted
-from ifl_core.transformer import IFLTransformer
-from ifl_core.validation import check_matrix
+from ifl_core.transformer import OUTPUTS, SCALINGS, IFLTransformer
+from ifl_core.validation import check_choice, check_matrix
 
 log = logging.getLogger(__name__)
 
@@ -48,8 +48,6 @@ TECHNIQUE_METRICS = ("confidence", "accuracy", "weight")
 #: The IFL columns of one version in technique 1.
 VERSION_COLUMNS = ("confidence", "weight", "accuracy")
 
-_OUTPUTS = ("ifl", "both")
-_SCALINGS = ("none", "standard")
 _AGGREGATES = ("max", "mean")
 
 
@@ -159,8 +157,7 @@ def predict_from_scores(
     -------
     ndarray of shape (n,)
     """
-    if aggregate not in _AGGREGATES:
-        raise ConfigError(f"aggregate must be one of {_AGGREGATES}, got {aggregate!r}")
+    check_choice("aggregate", aggregate, _AGGREGATES)
     mean = scores.mean(axis=1)
     if aggregate == "mean":
         return np.asarray(classes)[np.argmax(mean, axis=1)]
@@ -246,16 +243,9 @@ class IFLVersionClassifier(ClassifierMixin, BaseEstimator):
         -------
         self
         """
-        if self.output not in _OUTPUTS:
-            raise ConfigError(f"output must be one of {_OUTPUTS}, got {self.output!r}")
-        if self.scaling not in _SCALINGS:
-            raise ConfigError(
-                f"scaling must be one of {_SCALINGS}, got {self.scaling!r}"
-            )
-        if self.aggregate not in _AGGREGATES:
-            raise ConfigError(
-                f"aggregate must be one of {_AGGREGATES}, got {self.aggregate!r}"
-            )
+        check_choice("output", self.output, OUTPUTS)
+        check_choice("scaling", self.scaling, SCALINGS)
+        check_choice("aggregate", self.aggregate, _AGGREGATES)
         if y is None:
             raise DataError("IFLVersionClassifier needs labels y")
         X = check_matrix(X)

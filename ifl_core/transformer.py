@@ -21,6 +21,7 @@ from ifl_core.executors import Executor
 from ifl_core.interfaces import Clusterer, Partition
 from ifl_core.settings import RunSettings, make_settings
 from ifl_core.validation import (
+    check_choice,
     check_class_counts,
     check_matrix,
     check_rows,
@@ -28,8 +29,8 @@ from ifl_core.validation import (
     encode_labels,
 )
 
-_OUTPUTS = ("ifl", "both")
-_SCALINGS = ("none", "standard")
+OUTPUTS = ("ifl", "both")
+SCALINGS = ("none", "standard")
 
 
 class IFLTransformer(TransformerMixin, BaseEstimator):
@@ -176,12 +177,8 @@ class IFLTransformer(TransformerMixin, BaseEstimator):
         -------
         self
         """
-        if self.output not in _OUTPUTS:
-            raise ConfigError(f"output must be one of {_OUTPUTS}, got {self.output!r}")
-        if self.scaling not in _SCALINGS:
-            raise ConfigError(
-                f"scaling must be one of {_SCALINGS}, got {self.scaling!r}"
-            )
+        check_choice("output", self.output, OUTPUTS)
+        check_choice("scaling", self.scaling, SCALINGS)
         if self.executor is not None and not isinstance(self.executor, Executor):
             raise ConfigError(
                 f"executor must be an ifl_core.executors.Executor or None, "

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from ifl_core.errors import DataError
+from ifl_core.errors import ConfigError, DataError
 
 
 def check_matrix(X: Any, *, name: str = "X", accept_sparse: bool = True) -> Any:
@@ -133,3 +133,9 @@ def check_width(
 def _show(value: Any) -> str:
     """``repr`` of a label as the user wrote it (``'b'``, ``3``), not numpy's."""
     return repr(value.item() if isinstance(value, np.generic) else value)
+
+
+def check_choice(name: str, value: Any, choices: tuple[str, ...]) -> None:
+    """Raise :class:`ConfigError` unless ``value`` is one of ``choices``."""
+    if value not in choices:
+        raise ConfigError(f"{name} must be one of {choices}, got {value!r}")
