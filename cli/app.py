@@ -293,6 +293,11 @@ def extract(
         typer.Option("--resources", help="Dask worker resource each fold needs, "
                      "KEY=VALUE, e.g. GPU=1 (repeatable; dask only)."),
     ] = None,
+    timeout: Annotated[
+        Optional[float],
+        typer.Option(help="Seconds to wait for the folds on dask before giving up "
+                     "(dask only; default: no limit)."),
+    ] = None,
     run_dir: Annotated[
         Optional[Path],
         typer.Option(help="Keep a checkpoint of every finished fold here (kept after "
@@ -397,7 +402,7 @@ def extract(
 
         fold_executor = make_executor(
             executor, jobs=jobs, scheduler=scheduler,
-            resources=parse_resources(resources or []),
+            resources=parse_resources(resources or []), timeout=timeout,
         )
         with deterministic_mode(deterministic):
             return run_classification(
@@ -443,7 +448,7 @@ def extract(
 
     fold_executor = make_executor(
         executor, jobs=jobs, scheduler=scheduler,
-        resources=parse_resources(resources or []),
+        resources=parse_resources(resources or []), timeout=timeout,
     )
 
     progress = Progress(enabled=not quiet)

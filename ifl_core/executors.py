@@ -321,6 +321,7 @@ def make_executor(
     jobs: int = 1,
     scheduler: str | None = None,
     resources: dict[str, float] | None = None,
+    timeout: float | None = None,
 ) -> Executor:
     """The executor the command line asks for.
 
@@ -335,15 +336,17 @@ def make_executor(
         Dask scheduler address (``dask`` only, required there).
     resources : dict or None
         Worker resources every fold needs (``dask`` only).
+    timeout : float or None
+        Seconds to wait for all folds before giving up (``dask`` only).
     """
     if name not in EXECUTOR_NAMES:
         raise ConfigError(
             f"unknown executor {name!r}; available: {', '.join(EXECUTOR_NAMES)}"
         )
     if name == "local":
-        if scheduler is not None or resources:
+        if scheduler is not None or resources or timeout is not None:
             raise ConfigError(
-                "scheduler and resources apply to the dask executor only"
+                "scheduler, resources and timeout apply to the dask executor only"
             )
         _check_count(jobs, "jobs")
         return InProcessExecutor() if jobs == 1 else JoblibExecutor(jobs)
@@ -351,4 +354,6 @@ def make_executor(
         raise ConfigError("jobs applies to the local executor; dask uses its workers")
     if not scheduler:
         raise ConfigError("the dask executor needs a scheduler address (--scheduler)")
-    return DaskExecutor(scheduler, resources=resources)
+    if timeout is not None and not timeout > 0:
+        raise ConfigError(f"timeout must be a positive number of seconds, got {timeout}")
+    return DaskExecutor(scheduler, resources=resources, timeout=timeout)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -67,7 +69,7 @@ def test_scheduler_without_dask_executor_is_one_line_and_exit_2(tmp_path, common
 
     assert result.exit_code == 2
     assert result.stderr.strip() == (
-        "error: scheduler and resources apply to the dask executor only"
+        "error: scheduler, resources and timeout apply to the dask executor only"
     )
     assert not (tmp_path / "f.npz").exists()
 
@@ -81,4 +83,51 @@ def test_bad_resources_value_is_one_line_and_exit_2(tmp_path, common):
     assert result.exit_code == 2
     assert result.stderr.strip() == (
         "error: --resources GPU: expected a positive number, got 'many'"
+    )
+
+
+def test_timeout_without_dask_executor_is_one_line_and_exit_2(tmp_path, common):
+    result = runner.invoke(
+        app, [*common, "--timeout", "60", "-o", str(tmp_path / "f.npz")]
+    )
+
+    assert result.exit_code == 2
+    assert result.stderr.strip() == (
+        "error: scheduler, resources and timeout apply to the dask executor only"
+    )
+
+
+def test_dask_folds_past_the_timeout_end_in_one_line_and_no_output(
+    tmp_path, small_digits, dask_client
+):
+    # A separate process, as a user runs it: the test cluster's scheduler logs to
+    # this process's stderr, not to the command's.
+    source = tmp_path / "x.npy"
+    np.save(source, small_digits[0])
+    out = tmp_path / "f.npz"
+    result = subprocess.run(
+        [sys.executable, "-m", "ifl_cli", "extract", "--input", str(source),
+         "--n-clusters", "10", "--clusterer", "dec", "--pretrain-epochs", "200",
+         "--folds", "2", "-p", "batched_folds=false", "-q", "--executor", "dask",
+         "--scheduler", dask_client.scheduler.address, "--timeout", "0.5",
+         "-o", str(out)],
+        capture_output=True, text=True, timeout=120,
+    )
+
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.strip() == (
+        "error: the folds did not finish on dask within 0.5 s"
+    )
+    assert not out.exists()
+
+
+def test_non_positive_timeout_is_refused(tmp_path, common):
+    result = runner.invoke(
+        app, [*common, "--executor", "dask", "--scheduler", "tcp://127.0.0.1:8786",
+              "--timeout", "0", "-o", str(tmp_path / "f.npz")]
+    )
+
+    assert result.exit_code == 2
+    assert result.stderr.strip() == (
+        "error: timeout must be a positive number of seconds, got 0.0"
     )
