@@ -344,7 +344,7 @@ def extract(
     from ifl_core.checkpoint import RunDirectory
     from ifl_core.data import bundled_digits
     from ifl_core.executors import make_executor
-    from ifl_core.io import check_input_key, check_output_path, load_labels, load_matrix
+    from ifl_core.io import check_input_key, check_output_path, load_input, load_labels
     from ifl_core.runner import extract as run_extract
     from ifl_core.runner import write_run
     from ifl_core.settings import make_settings
@@ -426,7 +426,7 @@ def extract(
         values.setdefault("n_clusters", 10)
     else:
         check_input_key(input, key)
-        X = load_matrix(input, key)
+        X = load_input(input, key)
         data_info = {"source": str(input)}
         if "n_clusters" not in values:
             raise ConfigError("--n-clusters is required with --input")

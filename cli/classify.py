@@ -56,7 +56,7 @@ def run_classification(
         path_of_test_features,
         write_classification,
     )
-    from ifl_core.io import check_output_path, load_labels, load_matrix
+    from ifl_core.io import check_output_path, load_input, load_labels
     from ifl_core.settings import make_settings
     from ifl_core.techniques import TECHNIQUE_METRICS
 
@@ -74,10 +74,10 @@ def run_classification(
                 "classification mode (--technique, --test, --with-primary) needs "
                 "--labels with --input"
             )
-        X_train = load_matrix(input, key)
+        X_train = load_input(input, key)
         data = {
             "X_train": X_train, "y_train": load_labels(labels),
-            "X_test": None if test is None else load_matrix(test, key), "y_test": None,
+            "X_test": None if test is None else load_input(test, key), "y_test": None,
             "info": {"source": str(input), "labels": str(labels),
                      **({"test": str(test)} if test is not None else {})},
         }

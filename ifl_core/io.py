@@ -55,6 +55,17 @@ def load_matrix(path: str | os.PathLike, key: str | None = None) -> np.ndarray:
         raise DataError(f"cannot read {path.name}: {_first_line(exc)}") from None
 
 
+def load_input(path: str | os.PathLike, key: str | None = None) -> Any:
+    """Load a data matrix and check it as IFL input; errors name the file.
+
+    :func:`load_matrix` followed by :func:`ifl_core.validation.check_matrix`
+    (2-D, numeric, finite, not empty).
+    """
+    from ifl_core.validation import check_matrix
+
+    return check_matrix(load_matrix(path, key), name=Path(path).name)
+
+
 def check_input_key(path: str | os.PathLike, key: str | None) -> None:
     """Refuse an array name for an input that is not an ``.npz`` archive."""
     if key is not None and Path(path).suffix.lower() != ".npz":
@@ -195,6 +206,18 @@ def check_output_path(path: str | os.PathLike, *, overwrite: bool) -> Path:
     return path
 
 
+def default_file_mode() -> int:
+    """The mode a plainly created file gets here: ``0o666`` less the umask.
+
+    Temporary files (``tempfile.mkstemp``) are created private (``0o600``); a
+    finished output is given this mode before it is renamed into place, so that it
+    reads like any other file the user writes.
+    """
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; rename it onto ``path`` on success."""
@@ -203,6 +226,7 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     os.close(fd)
     try:
         yield Path(tmp)
+        os.chmod(tmp, default_file_mode())
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):

@@ -19,6 +19,7 @@ from typing import IO
 
 from ifl_core.datasets.base import DataFile, Dataset, sha256_of, verify_file
 from ifl_core.errors import DataError
+from ifl_core.io import default_file_mode
 
 log = logging.getLogger(__name__)
 
@@ -111,6 +112,7 @@ def _download(url: str, target: Path, spec: DataFile, opener: Opener) -> None:
                 spec.name,
                 sha256_of(Path(tmp)),
             )
+        os.chmod(tmp, default_file_mode())
         os.replace(tmp, target)
     finally:
         with contextlib.suppress(FileNotFoundError):

@@ -47,7 +47,7 @@ CASES = [
     ("nan", lambda t: ["-i", str(npy(t / "x.npy", np.where(GOOD > 0.9, np.nan, GOOD)))],
      "NaN or infinite"),
     ("infinite in csv", lambda t: ["-i", str(text(t / "x.csv", "1,2\ninf,3\n4,5\n"))],
-     "1 NaN or infinite value(s)"),
+     "x.csv contains 1 NaN or infinite value(s)"),
     ("1-d array", lambda t: ["-i", str(npy(t / "x.npy", np.arange(10.0)))],
      "must be 2-D (rows x features), got 1-D"),
     ("3-d array", lambda t: ["-i", str(npy(t / "x.npy", np.zeros((4, 3, 2))))],

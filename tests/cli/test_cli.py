@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 
 import numpy as np
 from typer.testing import CliRunner
@@ -232,3 +234,19 @@ def test_classification_errors_are_one_line(tmp_path):
     assert result.exit_code == 2
     assert "needs --labels with --input" in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_outputs_get_the_umask_mode_not_the_private_temporary_one(tmp_path):
+    out = tmp_path / "f.npz"
+    old = os.umask(0o022)
+    try:
+        result = runner.invoke(
+            app, ["extract", "--clusterer", "kmeans", "--folds", "3", "-o", str(out),
+                  "--quiet"],
+        )
+    finally:
+        os.umask(old)
+
+    assert result.exit_code == 0, result.output
+    for written in (out, tmp_path / "f.run.json"):
+        assert stat.S_IMODE(written.stat().st_mode) == 0o644, written
