@@ -355,5 +355,7 @@ def make_executor(
     if not scheduler:
         raise ConfigError("the dask executor needs a scheduler address (--scheduler)")
     if timeout is not None and not timeout > 0:
-        raise ConfigError(f"timeout must be a positive number of seconds, got {timeout}")
+        raise ConfigError(
+            f"timeout must be a positive number of seconds, got {timeout}"
+        )
     return DaskExecutor(scheduler, resources=resources, timeout=timeout)
