@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from ifl_core.errors import DataError, OutputError
+from ifl_core.validation import check_matrix
 
 INPUT_SUFFIXES = (".npy", ".npz", ".csv")
 OUTPUT_SUFFIXES = (".npz", ".csv", ".npy")
@@ -61,8 +62,6 @@ def load_input(path: str | os.PathLike, key: str | None = None) -> Any:
     :func:`load_matrix` followed by :func:`ifl_core.validation.check_matrix`
     (2-D, numeric, finite, not empty).
     """
-    from ifl_core.validation import check_matrix
-
     return check_matrix(load_matrix(path, key), name=Path(path).name)
 
 

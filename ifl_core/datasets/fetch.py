@@ -8,10 +8,7 @@ the caller says so explicitly, and its SHA-256 is logged.
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import os
-import tempfile
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
@@ -19,7 +16,7 @@ from typing import IO
 
 from ifl_core.datasets.base import DataFile, Dataset, sha256_of, verify_file
 from ifl_core.errors import DataError
-from ifl_core.io import default_file_mode
+from ifl_core.io import atomic_path
 
 log = logging.getLogger(__name__)
 
@@ -90,18 +87,15 @@ def fetch_dataset(
 
 def _download(url: str, target: Path, spec: DataFile, opener: Opener) -> None:
     log.info("downloading %s", url)
-    fd, tmp = tempfile.mkstemp(
-        prefix=f".{target.name}.", suffix=".part", dir=target.parent
-    )
-    try:
-        with os.fdopen(fd, "wb") as out:
+    with atomic_path(target) as tmp:
+        with open(tmp, "wb") as out:
             try:
                 with opener(url) as stream:
                     for block in iter(lambda: stream.read(1 << 20), b""):
                         out.write(block)
             except OSError as exc:
                 raise DataError(f"cannot download {url}: {exc}") from None
-        ok = verify_file(Path(tmp), spec)
+        ok = verify_file(tmp, spec)
         if ok is False:
             raise DataError(
                 f"{spec.name} from {url} does not match its known SHA-256; not kept"
@@ -110,10 +104,5 @@ def _download(url: str, target: Path, spec: DataFile, opener: Opener) -> None:
             log.warning(
                 "%s has no known checksum; its SHA-256 is %s",
                 spec.name,
-                sha256_of(Path(tmp)),
+                sha256_of(tmp),
             )
-        os.chmod(tmp, default_file_mode())
-        os.replace(tmp, target)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
